@@ -1,0 +1,192 @@
+package io.resnetservice.model;
+
+import ai.djl.MalformedModelException;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Reads and writes a model folder: {@code model.json}, the weights file (DJL's block parameter format)
+ * and {@code labels.txt}. The folder may live on disk or inside the application jar.
+ */
+public final class ModelFolder {
+
+    static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+    private final ModelSource source;
+    private final ModelSpec spec;
+    private final List<String> labels;
+
+    private ModelFolder(ModelSource source, ModelSpec spec, List<String> labels) {
+        this.source = source;
+        this.spec = spec;
+        this.labels = labels;
+    }
+
+    public static ModelFolder open(ModelSource source) {
+        ModelSpec spec;
+        try (InputStream in = source.open(ModelSpec.FILE_NAME)) {
+            spec = JSON.readValue(in, ModelSpec.class);
+        } catch (IOException | RuntimeException e) {
+            throw new ModelLoadException(source.describe(ModelSpec.FILE_NAME) + ": " + rootMessage(e), e);
+        }
+        List<String> labels;
+        try (InputStream in = source.open(spec.labels())) {
+            labels = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
+                    .map(String::strip).filter(l -> !l.isEmpty()).toList();
+        } catch (IOException e) {
+            throw new ModelLoadException(source.describe(spec.labels()) + ": " + rootMessage(e), e);
+        }
+        if (labels.isEmpty()) {
+            throw new ModelLoadException(source.describe(spec.labels()) + ": no labels", null);
+        }
+        return new ModelFolder(source, spec, labels);
+    }
+
+    public ModelSource source() {
+        return source;
+    }
+
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    public List<String> labels() {
+        return labels;
+    }
+
+    /** The network that model.json describes, with no weights yet. */
+    public Block newBlock() {
+        return ResNet.build(ResNetArchitecture.ofDepth(spec.depth()), spec.variant(), labels.size());
+    }
+
+    public Shape inputShape(int batch) {
+        ModelSpec.Input in = spec.input();
+        return new Shape(batch, in.channels(), in.height(), in.width());
+    }
+
+    /**
+     * Builds the network and loads its weights into {@code manager}.
+     *
+     * @return the SHA-256 of the weights file, hex encoded
+     */
+    public String loadWeights(Block block, NDManager manager) {
+        String file = spec.weights();
+        try (InputStream raw = source.open(file);
+                DigestInputStream digest = new DigestInputStream(new BufferedInputStream(raw, 1 << 16), sha256());
+                DataInputStream in = new DataInputStream(digest)) {
+            block.loadParameters(manager, in);
+            if (in.read() != -1) {
+                throw new MalformedModelException("trailing bytes after the parameters: wrong architecture?");
+            }
+            return HexFormat.of().formatHex(digest.getMessageDigest().digest());
+        } catch (IOException | MalformedModelException | RuntimeException e) {
+            throw new ModelLoadException(source.describe(file) + ": cannot load weights for a "
+                    + spec.variant() + " ResNet-" + spec.depth() + " with " + labels.size() + " classes: "
+                    + rootMessage(e), e);
+        }
+    }
+
+    /** Writes a complete model folder. The block must be initialised. */
+    public static void write(Path dir, ModelSpec spec, List<String> labels, Block block) throws IOException {
+        Files.createDirectories(dir);
+        Path weights = dir.resolve(spec.weights());
+        Path tmp = dir.resolve(spec.weights() + ".tmp");
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
+                DataOutputStream data = new DataOutputStream(out)) {
+            block.saveParameters(data);
+        }
+        Files.move(tmp, weights, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.writeString(dir.resolve(spec.labels()), String.join("\n", labels) + "\n", StandardCharsets.UTF_8);
+        writeSpec(dir, spec);
+    }
+
+    public static void writeSpec(Path dir, ModelSpec spec) throws IOException {
+        Files.writeString(dir.resolve(ModelSpec.FILE_NAME), JSON.writeValueAsString(spec) + "\n");
+    }
+
+    /** Initialises a fresh block with the shape this model folder takes, for tests and training. */
+    public static void initialize(Block block, NDManager manager, ModelSpec.Input input) {
+        block.initialize(manager, DataType.FLOAT32, new Shape(1, input.channels(), input.height(), input.width()));
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        if (t instanceof NoSuchFileException) {
+            return "file not found";
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    /** Where a model folder's files come from: a directory, or a folder on the classpath. */
+    public interface ModelSource {
+        InputStream open(String fileName) throws IOException;
+
+        String describe(String fileName);
+
+        static ModelSource directory(Path dir) {
+            return new ModelSource() {
+                @Override
+                public InputStream open(String fileName) throws IOException {
+                    return Files.newInputStream(dir.resolve(fileName));
+                }
+
+                @Override
+                public String describe(String fileName) {
+                    return dir.resolve(fileName).toString();
+                }
+            };
+        }
+
+        static ModelSource classpath(String folder) {
+            String base = folder.endsWith("/") ? folder : folder + "/";
+            return new ModelSource() {
+                @Override
+                public InputStream open(String fileName) throws IOException {
+                    InputStream in = ModelFolder.class.getClassLoader().getResourceAsStream(base + fileName);
+                    if (in == null) {
+                        throw new NoSuchFileException("classpath:" + base + fileName);
+                    }
+                    return in;
+                }
+
+                @Override
+                public String describe(String fileName) {
+                    return "classpath:" + base + fileName;
+                }
+            };
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package io.resnetservice.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The contents of a model folder's {@code model.json}: what network to build, which files hold its
+ * weights and labels, and how an uploaded image becomes its input tensor.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ModelSpec(
+        String name,
+        String architecture,
+        int depth,
+        ResNetVariant variant,
+        Format format,
+        String weights,
+        String labels,
+        Input input,
+        Preprocess preprocess) {
+
+    public static final String FILE_NAME = "model.json";
+
+    public ModelSpec {
+        Objects.requireNonNull(name, "model.json: name is required");
+        architecture = architecture == null ? "resnet" : architecture;
+        if (!"resnet".equals(architecture)) {
+            throw new IllegalArgumentException("model.json: architecture must be \"resnet\", was \"" + architecture + '"');
+        }
+        format = format == null ? Format.DJL : format;
+        if (format == Format.DJL) {
+            Objects.requireNonNull(variant, "model.json: variant (textbook or torchvision) is required");
+            ResNetArchitecture.ofDepth(depth);
+        }
+        Objects.requireNonNull(weights, "model.json: weights (the file name of the weights) is required");
+        labels = labels == null ? "labels.txt" : labels;
+        Objects.requireNonNull(input, "model.json: input {channels, height, width} is required");
+        Objects.requireNonNull(preprocess, "model.json: preprocess is required");
+        if (preprocess.mean().size() != input.channels() || preprocess.std().size() != input.channels()) {
+            throw new IllegalArgumentException("model.json: preprocess.mean and preprocess.std need one value per input channel");
+        }
+    }
+
+    public enum Format {
+        @JsonProperty("djl") DJL,
+        @JsonProperty("torchscript") TORCHSCRIPT
+    }
+
+    public record Input(int channels, int height, int width) {
+        public Input {
+            if (channels != 1 && channels != 3) {
+                throw new IllegalArgumentException("model.json: input.channels must be 1 or 3");
+            }
+            if (height < 1 || width < 1) {
+                throw new IllegalArgumentException("model.json: input.height and input.width must be positive");
+            }
+        }
+    }
+
+    /** How the model wants its pixels: colour mode, geometry, optional inversion, normalisation. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Preprocess(
+            Colour colour,
+            Resize resize,
+            Integer resizeShorterSideTo,
+            Background background,
+            List<Float> mean,
+            List<Float> std) {
+
+        public Preprocess {
+            Objects.requireNonNull(colour, "model.json: preprocess.colour (grayscale or rgb) is required");
+            resize = resize == null ? Resize.SHORTER_SIDE_CROP : resize;
+            background = background == null ? Background.KEEP : background;
+            Objects.requireNonNull(mean, "model.json: preprocess.mean is required");
+            Objects.requireNonNull(std, "model.json: preprocess.std is required");
+        }
+    }
+
+    public enum Colour {
+        @JsonProperty("grayscale") GRAYSCALE,
+        @JsonProperty("rgb") RGB
+    }
+
+    public enum Resize {
+        /** torchvision's recipe: resize the shorter side (to resizeShorterSideTo), then center-crop. */
+        @JsonProperty("shorter-side-crop") SHORTER_SIDE_CROP,
+        /** Fit the whole image into the input keeping its aspect ratio and pad the rest with background. */
+        @JsonProperty("fit-pad") FIT_PAD
+    }
+
+    public enum Background {
+        @JsonProperty("keep") KEEP,
+        /** Invert images whose border is light, so items on white look like the dataset's (light on dark). */
+        @JsonProperty("dark") DARK
+    }
+}
