@@ -21,6 +21,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -31,16 +32,20 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class ModelFolder {
 
+    public static final String METRICS_FILE = "metrics.json";
+
     static final ObjectMapper JSON = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 
     private final ModelSource source;
     private final ModelSpec spec;
     private final List<String> labels;
+    private final Map<String, Object> metrics;
 
-    private ModelFolder(ModelSource source, ModelSpec spec, List<String> labels) {
+    private ModelFolder(ModelSource source, ModelSpec spec, List<String> labels, Map<String, Object> metrics) {
         this.source = source;
         this.spec = spec;
         this.labels = labels;
+        this.metrics = metrics;
     }
 
     public static ModelFolder open(ModelSource source) {
@@ -60,7 +65,22 @@ public final class ModelFolder {
         if (labels.isEmpty()) {
             throw new ModelLoadException(source.describe(spec.labels()) + ": no labels", null);
         }
-        return new ModelFolder(source, spec, labels);
+        return new ModelFolder(source, spec, labels, readMetrics(source));
+    }
+
+    /** {@code metrics.json}, if the folder has one: how the model was trained and how well it does. */
+    private static Map<String, Object> readMetrics(ModelSource source) {
+        try (InputStream in = source.open(METRICS_FILE)) {
+            return JSON.readValue(in, new tools.jackson.core.type.TypeReference<Map<String, Object>>() {});
+        } catch (IOException e) {
+            return Map.of();
+        } catch (RuntimeException e) {
+            throw new ModelLoadException(source.describe(METRICS_FILE) + ": " + rootMessage(e), e);
+        }
+    }
+
+    public Map<String, Object> metrics() {
+        return metrics;
     }
 
     public ModelSource source() {
@@ -95,9 +115,23 @@ public final class ModelFolder {
         try (InputStream raw = source.open(file);
                 DigestInputStream digest = new DigestInputStream(new BufferedInputStream(raw, 1 << 16), sha256());
                 DataInputStream in = new DataInputStream(digest)) {
+            // DJL replaces each parameter with whatever the file holds, so check the shapes ourselves.
+            block.initialize(manager, DataType.FLOAT32, inputShape(1));
+            Map<String, Shape> expected = new java.util.LinkedHashMap<>();
+            block.getParameters().forEach(p -> expected.put(p.getKey(), p.getValue().getArray().getShape()));
             block.loadParameters(manager, in);
             if (in.read() != -1) {
                 throw new MalformedModelException("trailing bytes after the parameters: wrong architecture?");
+            }
+            List<String> misfits = new java.util.ArrayList<>();
+            block.getParameters().forEach(p -> {
+                Shape actual = p.getValue().getArray().getShape();
+                if (!actual.equals(expected.get(p.getKey()))) {
+                    misfits.add(p.getKey() + " is " + actual + ", expected " + expected.get(p.getKey()));
+                }
+            });
+            if (!misfits.isEmpty()) {
+                throw new MalformedModelException("mis-shaped tensors: " + String.join("; ", misfits));
             }
             return HexFormat.of().formatHex(digest.getMessageDigest().digest());
         } catch (IOException | MalformedModelException | RuntimeException e) {

@@ -1,0 +1,60 @@
+package io.resnetservice.inference;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import org.springframework.stereotype.Component;
+
+/**
+ * The service's own meters. Timers publish histogram buckets so Prometheus can compute p99 across
+ * instances; names follow Micrometer's dot convention ({@code inference_requests_seconds_bucket} once
+ * exported).
+ */
+@Component
+public class InferenceMetrics {
+
+    private final MeterRegistry registry;
+
+    public InferenceMetrics(MeterRegistry registry, ModelRegistry models) {
+        this.registry = registry;
+        for (LoadedModel model : models.all()) {
+            Gauge.builder("model.load.seconds", model, LoadedModel::loadSeconds)
+                    .description("Time to build, load and warm the model at startup")
+                    .baseUnit("seconds")
+                    .tag("model", model.name())
+                    .register(registry);
+        }
+    }
+
+    public Timer requests(String model, String outcome) {
+        return timer("inference.requests", "Classification requests, from body read to answer", model)
+                .tag("outcome", outcome).register(registry);
+    }
+
+    public Timer preprocess(String model) {
+        return timer("inference.preprocess", "Decoding and preprocessing of one image", model).register(registry);
+    }
+
+    public Timer forward(String model) {
+        return timer("inference.forward", "One forward pass of the network (a batch of images)", model)
+                .register(registry);
+    }
+
+    public Counter images(String model) {
+        return Counter.builder("inference.images")
+                .description("Images classified")
+                .tag("model", model)
+                .register(registry);
+    }
+
+    private static Timer.Builder timer(String name, String description, String model) {
+        return Timer.builder(name)
+                .description(description)
+                .tag("model", model)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(30));
+    }
+}

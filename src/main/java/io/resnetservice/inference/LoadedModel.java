@@ -1,0 +1,128 @@
+package io.resnetservice.inference;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.ParameterStore;
+import io.resnetservice.model.ModelFolder;
+import io.resnetservice.model.ModelSpec;
+import io.resnetservice.preprocess.Preprocessor;
+import java.util.List;
+
+/**
+ * A model folder loaded onto its device, ready to answer. Forward passes may run on several threads at
+ * once: each one works in its own NDManager, closed when it returns, and reads the shared weights only.
+ */
+public final class LoadedModel implements AutoCloseable {
+
+    private final ModelFolder folder;
+    private final Model model;
+    private final Block block;
+    private final Preprocessor preprocessor;
+    private final String weightsSha256;
+    private final long parameterCount;
+    private double loadSeconds;
+
+    private LoadedModel(ModelFolder folder, Model model, String weightsSha256) {
+        this.folder = folder;
+        this.model = model;
+        this.block = model.getBlock();
+        this.preprocessor = new Preprocessor(folder.spec().input(), folder.spec().preprocess());
+        this.weightsSha256 = weightsSha256;
+        this.parameterCount = block.getParameters().values().stream()
+                .filter(Parameter::requiresGradient)
+                .mapToLong(p -> p.getArray().getShape().size())
+                .sum();
+    }
+
+    /** Builds the network, loads its weights onto {@code device} and runs one warm-up forward. */
+    public static LoadedModel load(ModelFolder folder, Device device) {
+        long start = System.nanoTime();
+        ModelSpec spec = folder.spec();
+        Model model = Model.newInstance(spec.name(), device, "PyTorch");
+        try {
+            Block block = folder.newBlock();
+            model.setBlock(block);
+            String sha = folder.loadWeights(block, model.getNDManager());
+            LoadedModel loaded = new LoadedModel(folder, model, sha);
+            loaded.forward(new float[loaded.preprocessor.tensorSize()], 1);
+            loaded.loadSeconds = (System.nanoTime() - start) / 1e9;
+            return loaded;
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Runs {@code batch} preprocessed images ({@code batch x C x H x W} floats) through the network.
+     *
+     * @return softmax probabilities, one row per image
+     */
+    public float[][] forward(float[] input, int batch) {
+        int classes = labels().size();
+        // Grad mode is per thread in libtorch; inference never needs the autograd graph.
+        JniUtils.setGradMode(false);
+        try (NDManager manager = model.getNDManager().newSubManager()) {
+            NDArray x = manager.create(input, folder.inputShape(batch));
+            NDArray logits = block.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
+            float[] flat = logits.softmax(1).toFloatArray();
+            float[][] rows = new float[batch][];
+            for (int i = 0; i < batch; i++) {
+                rows[i] = java.util.Arrays.copyOfRange(flat, i * classes, (i + 1) * classes);
+            }
+            return rows;
+        }
+    }
+
+    public String name() {
+        return folder.spec().name();
+    }
+
+    public ModelSpec spec() {
+        return folder.spec();
+    }
+
+    public List<String> labels() {
+        return folder.labels();
+    }
+
+    public Preprocessor preprocessor() {
+        return preprocessor;
+    }
+
+    public Device device() {
+        return model.getNDManager().getDevice();
+    }
+
+    public String weightsSha256() {
+        return weightsSha256;
+    }
+
+    public long parameterCount() {
+        return parameterCount;
+    }
+
+    public double loadSeconds() {
+        return loadSeconds;
+    }
+
+    public Shape inputShape() {
+        return folder.inputShape(1);
+    }
+
+    public ModelFolder folder() {
+        return folder;
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

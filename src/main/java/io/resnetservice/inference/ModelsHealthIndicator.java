@@ -1,0 +1,28 @@
+package io.resnetservice.inference;
+
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.stereotype.Component;
+
+/**
+ * Part of the readiness group: lists the loaded models and their devices. Models load and warm up while
+ * the application starts, so this bean exists only once they can answer.
+ */
+@Component("models")
+public class ModelsHealthIndicator implements HealthIndicator {
+
+    private final ModelRegistry registry;
+
+    public ModelsHealthIndicator(ModelRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public Health health() {
+        Map<String, String> models = registry.all().stream()
+                .collect(Collectors.toMap(LoadedModel::name, m -> m.device().toString()));
+        return Health.up().withDetail("models", models).build();
+    }
+}

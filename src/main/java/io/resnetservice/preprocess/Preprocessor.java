@@ -1,0 +1,156 @@
+package io.resnetservice.preprocess;
+
+import io.resnetservice.image.Pixels;
+import io.resnetservice.model.ModelSpec;
+import java.util.List;
+
+/**
+ * Pixels to the model's input tensor (CHW floats), following the model folder's {@code model.json}:
+ * colour mode, optional background inversion, geometry (torchvision's shorter-side resize and center
+ * crop, or fit-and-pad), then per-channel normalisation.
+ */
+public final class Preprocessor {
+
+    /** ITU-R BT.601 luma weights, what Pillow's {@code convert("L")} uses. */
+    static final float RED = 0.299f;
+    static final float GREEN = 0.587f;
+    static final float BLUE = 0.114f;
+
+    private final ModelSpec.Input input;
+    private final ModelSpec.Preprocess recipe;
+
+    public Preprocessor(ModelSpec.Input input, ModelSpec.Preprocess recipe) {
+        this.input = input;
+        this.recipe = recipe;
+    }
+
+    public int tensorSize() {
+        return input.channels() * input.height() * input.width();
+    }
+
+    /** Writes the input tensor of one image into {@code out} at {@code offset}. */
+    public void apply(Pixels pixels, float[] out, int offset) {
+        float[][] planes = toColourMode(pixels);
+        if (recipe.background() == ModelSpec.Background.DARK && borderMean(planes, pixels.width(), pixels.height()) > 0.5f) {
+            for (float[] plane : planes) {
+                for (int i = 0; i < plane.length; i++) {
+                    plane[i] = 1f - plane[i];
+                }
+            }
+        }
+        int w = input.width();
+        int h = input.height();
+        List<Float> mean = recipe.mean();
+        List<Float> std = recipe.std();
+        for (int c = 0; c < planes.length; c++) {
+            float[] geometry = switch (recipe.resize()) {
+                case FIT_PAD -> fitPad(planes[c], pixels.width(), pixels.height(), w, h);
+                case SHORTER_SIDE_CROP -> shorterSideCrop(planes[c], pixels.width(), pixels.height(), w, h);
+            };
+            float m = mean.get(c);
+            float s = std.get(c);
+            int base = offset + c * w * h;
+            for (int i = 0; i < w * h; i++) {
+                out[base + i] = (geometry[i] - m) / s;
+            }
+        }
+    }
+
+    public float[] apply(Pixels pixels) {
+        float[] out = new float[tensorSize()];
+        apply(pixels, out, 0);
+        return out;
+    }
+
+    private float[][] toColourMode(Pixels p) {
+        int n = p.width() * p.height();
+        float[] d = p.data();
+        if (input.channels() == 1) {
+            if (p.channels() == 1) {
+                return new float[][] {d.clone()};
+            }
+            float[] grey = new float[n];
+            for (int i = 0; i < n; i++) {
+                grey[i] = RED * d[i] + GREEN * d[n + i] + BLUE * d[2 * n + i];
+            }
+            return new float[][] {grey};
+        }
+        if (p.channels() == 3) {
+            return new float[][] {
+                java.util.Arrays.copyOfRange(d, 0, n),
+                java.util.Arrays.copyOfRange(d, n, 2 * n),
+                java.util.Arrays.copyOfRange(d, 2 * n, 3 * n)
+            };
+        }
+        return new float[][] {d.clone(), d.clone(), d.clone()};
+    }
+
+    /** Mean brightness of the outermost rows and columns: a light border means a light background. */
+    static float borderMean(float[][] planes, int w, int h) {
+        double sum = 0;
+        long count = 0;
+        for (float[] plane : planes) {
+            for (int x = 0; x < w; x++) {
+                sum += plane[x] + plane[(h - 1) * w + x];
+                count += 2;
+            }
+            for (int y = 1; y < h - 1; y++) {
+                sum += plane[y * w] + plane[y * w + w - 1];
+                count += 2;
+            }
+        }
+        return (float) (sum / count);
+    }
+
+    /** Scales the image so that it fits the target keeping its aspect ratio, centred on a black canvas. */
+    static float[] fitPad(float[] plane, int w, int h, int outW, int outH) {
+        double scale = Math.min((double) outW / w, (double) outH / h);
+        int fw = Math.max(1, Math.min(outW, (int) Math.round(w * scale)));
+        int fh = Math.max(1, Math.min(outH, (int) Math.round(h * scale)));
+        float[] fitted = Resampler.resize(plane, w, h, fw, fh);
+        if (fw == outW && fh == outH) {
+            return fitted;
+        }
+        float[] out = new float[outW * outH];
+        int left = (outW - fw) / 2;
+        int top = (outH - fh) / 2;
+        for (int y = 0; y < fh; y++) {
+            System.arraycopy(fitted, y * fw, out, (top + y) * outW + left, fw);
+        }
+        return out;
+    }
+
+    /**
+     * torchvision's {@code Resize(s)} then {@code CenterCrop(outH, outW)}: the shorter side becomes
+     * {@code s} (the longer one {@code int(s * long / short)}), then the centre is cut out.
+     */
+    private float[] shorterSideCrop(float[] plane, int w, int h, int outW, int outH) {
+        int shorter = recipe.resizeShorterSideTo() != null ? recipe.resizeShorterSideTo() : Math.min(outW, outH);
+        int rw;
+        int rh;
+        if (w <= h) {
+            rw = shorter;
+            rh = (int) ((long) shorter * h / w);
+        } else {
+            rh = shorter;
+            rw = (int) ((long) shorter * w / h);
+        }
+        float[] resized = Resampler.resize(plane, w, h, rw, rh);
+        return centerCrop(resized, rw, rh, outW, outH);
+    }
+
+    static float[] centerCrop(float[] plane, int w, int h, int outW, int outH) {
+        float[] out = new float[outW * outH];
+        // Python rounds halves to even; Math.rint does too, so odd margins split as torchvision splits them.
+        int top = (int) Math.rint((h - outH) / 2.0);
+        int left = (int) Math.rint((w - outW) / 2.0);
+        for (int y = 0; y < outH; y++) {
+            int sy = top + y;
+            for (int x = 0; x < outW; x++) {
+                int sx = left + x;
+                out[y * outW + x] = sy >= 0 && sy < h && sx >= 0 && sx < w ? plane[sy * w + sx] : 0f;
+            }
+        }
+        return out;
+    }
+}

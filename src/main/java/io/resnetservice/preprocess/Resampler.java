@@ -1,0 +1,78 @@
+package io.resnetservice.preprocess;
+
+/**
+ * Separable resize with a triangle (bilinear) filter whose support widens with the downscale factor, the
+ * way Pillow resizes and so the way torchvision's {@code Resize} does on PIL images. Plain bilinear
+ * sampling would alias when a large photo shrinks to 224 or 28 pixels.
+ */
+public final class Resampler {
+
+    private Resampler() {}
+
+    /** Resizes one plane of {@code inW x inH} floats to {@code outW x outH}. */
+    public static float[] resize(float[] in, int inW, int inH, int outW, int outH) {
+        if (inW == outW && inH == outH) {
+            return in.clone();
+        }
+        float[] horizontal = new float[outW * inH];
+        Weights wx = Weights.of(inW, outW);
+        for (int y = 0; y < inH; y++) {
+            int row = y * inW;
+            for (int x = 0; x < outW; x++) {
+                int start = wx.start[x];
+                int base = x * wx.taps;
+                float sum = 0;
+                for (int k = 0; k < wx.count[x]; k++) {
+                    sum += in[row + start + k] * wx.weights[base + k];
+                }
+                horizontal[y * outW + x] = sum;
+            }
+        }
+        float[] out = new float[outW * outH];
+        Weights wy = Weights.of(inH, outH);
+        for (int y = 0; y < outH; y++) {
+            int start = wy.start[y];
+            int base = y * wy.taps;
+            for (int x = 0; x < outW; x++) {
+                float sum = 0;
+                for (int k = 0; k < wy.count[y]; k++) {
+                    sum += horizontal[(start + k) * outW + x] * wy.weights[base + k];
+                }
+                out[y * outW + x] = sum;
+            }
+        }
+        return out;
+    }
+
+    /** Filter taps for one axis, computed once per resize as Pillow's {@code precompute_coeffs} does. */
+    private record Weights(int taps, int[] start, int[] count, float[] weights) {
+        static Weights of(int inSize, int outSize) {
+            double scale = (double) inSize / outSize;
+            double filterScale = Math.max(scale, 1.0);
+            double support = filterScale; // the triangle filter reaches 1 input pixel, widened when shrinking
+            int taps = (int) Math.ceil(support) * 2 + 1;
+            int[] start = new int[outSize];
+            int[] count = new int[outSize];
+            float[] weights = new float[outSize * taps];
+            for (int i = 0; i < outSize; i++) {
+                double center = (i + 0.5) * scale;
+                int min = Math.max((int) (center - support + 0.5), 0);
+                int max = Math.min((int) (center + support + 0.5), inSize);
+                int n = max - min;
+                double total = 0;
+                double[] w = new double[n];
+                for (int k = 0; k < n; k++) {
+                    double t = Math.abs((k + min - center + 0.5) / filterScale);
+                    w[k] = t < 1 ? 1 - t : 0;
+                    total += w[k];
+                }
+                for (int k = 0; k < n; k++) {
+                    weights[i * taps + k] = (float) (total == 0 ? 0 : w[k] / total);
+                }
+                start[i] = min;
+                count[i] = n;
+            }
+            return new Weights(taps, start, count, weights);
+        }
+    }
+}

@@ -1,0 +1,194 @@
+package io.resnetservice.web;
+
+import io.micrometer.core.instrument.Timer;
+import io.resnetservice.config.ResnetProperties;
+import io.resnetservice.image.ImageException;
+import io.resnetservice.inference.ClassificationService;
+import io.resnetservice.inference.ClassificationService.ImageInput;
+import io.resnetservice.inference.InferenceMetrics;
+import io.resnetservice.inference.LoadedModel;
+import io.resnetservice.inference.ModelRegistry;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RequestPart;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.multipart.MultipartFile;
+
+/** {@code POST /api/v1/classify} and its per-model twin, as multipart uploads or a raw image body. */
+@RestController
+@RequestMapping(path = "/api/v1", produces = MediaType.APPLICATION_JSON_VALUE)
+@Tag(name = "Classification", description = "Classify images with a ResNet")
+public class ClassifyController {
+
+    private static final String CLASSIFY_DOC = "Send one or more files as multipart parts named `image`, or one image "
+            + "as the raw body (`Content-Type: image/*` or `application/octet-stream`). Each image is decoded (JPEG, "
+            + "PNG, GIF, BMP, WebP; EXIF orientation applied), preprocessed as the model's model.json says, and "
+            + "answered with its topK classes and their softmax probabilities.";
+
+    /** The three ways to send images, as one OpenAPI request body. */
+    @java.lang.annotation.Target(java.lang.annotation.ElementType.METHOD)
+    @java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
+        @Content(mediaType = MediaType.MULTIPART_FORM_DATA_VALUE, schema = @Schema(implementation = ImageUpload.class)),
+        @Content(mediaType = "image/*", schema = @Schema(type = "string", format = "binary")),
+        @Content(mediaType = MediaType.APPLICATION_OCTET_STREAM_VALUE, schema = @Schema(type = "string", format = "binary"))
+    })
+    @interface ImageBody {}
+
+    /** The multipart form as OpenAPI shows it: a file picker per image. */
+    @Schema(name = "ImageUpload")
+    record ImageUpload(
+            @io.swagger.v3.oas.annotations.media.ArraySchema(
+                    schema = @Schema(type = "string", format = "binary", description = "An image file"))
+                    List<byte[]> image) {}
+
+    private static final String TOP_K_DOC = "How many classes to return per image, 1 to the number of classes";
+
+    private final ModelRegistry models;
+    private final ClassificationService classifier;
+    private final InferenceMetrics metrics;
+    private final ResnetProperties.Limits limits;
+
+    public ClassifyController(ModelRegistry models, ClassificationService classifier, InferenceMetrics metrics,
+            ResnetProperties properties) {
+        this.models = models;
+        this.classifier = classifier;
+        this.metrics = metrics;
+        this.limits = properties.limits();
+    }
+
+    @Operation(summary = "Classify uploaded images with the default model", description = CLASSIFY_DOC)
+    @ImageBody
+    @ApiResponsesDoc.ClassifyProblems
+    @PostMapping(path = "/classify", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+    public ClassifyResponse classify(
+            @Parameter(hidden = true) @RequestPart(name = "image", required = false) List<MultipartFile> image,
+            @Parameter(description = TOP_K_DOC) @RequestParam(defaultValue = "5") int topK) {
+        return run(models.defaultModel(), () -> fromParts(image), topK);
+    }
+
+    /** Documented with {@link #classify}: OpenAPI holds one operation per path and method. */
+    @Operation(hidden = true)
+    @PostMapping(path = "/classify", consumes = {"image/*", MediaType.APPLICATION_OCTET_STREAM_VALUE})
+    public ClassifyResponse classifyRaw(HttpServletRequest request,
+            @Parameter(description = TOP_K_DOC) @RequestParam(defaultValue = "5") int topK) {
+        return run(models.defaultModel(), () -> fromBody(request), topK);
+    }
+
+    @Operation(summary = "Classify uploaded images with the named model", description = CLASSIFY_DOC)
+    @ImageBody
+    @ApiResponsesDoc.ClassifyProblems
+    @PostMapping(path = "/models/{name}/classify", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+    public ClassifyResponse classifyWith(
+            @Parameter(description = "Model name, as listed by GET /api/v1/models") @PathVariable String name,
+            @Parameter(hidden = true) @RequestPart(name = "image", required = false) List<MultipartFile> image,
+            @Parameter(description = TOP_K_DOC) @RequestParam(defaultValue = "5") int topK) {
+        return run(model(name), () -> fromParts(image), topK);
+    }
+
+    /** Documented with {@link #classifyWith}. */
+    @Operation(hidden = true)
+    @PostMapping(path = "/models/{name}/classify", consumes = {"image/*", MediaType.APPLICATION_OCTET_STREAM_VALUE})
+    public ClassifyResponse classifyRawWith(
+            @Parameter(description = "Model name, as listed by GET /api/v1/models") @PathVariable String name,
+            HttpServletRequest request,
+            @Parameter(description = TOP_K_DOC) @RequestParam(defaultValue = "5") int topK) {
+        return run(model(name), () -> fromBody(request), topK);
+    }
+
+    private LoadedModel model(String name) {
+        return models.find(name).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, ProblemType.UNKNOWN_MODEL,
+                "no model named \"" + name + "\""));
+    }
+
+    private interface Body {
+        List<ImageInput> read();
+    }
+
+    private ClassifyResponse run(LoadedModel model, Body body, int topK) {
+        Timer.Sample sample = Timer.start();
+        String outcome = "server_error";
+        try {
+            int classes = model.labels().size();
+            if (topK < 1 || topK > classes) {
+                throw new ApiException(HttpStatus.BAD_REQUEST, ProblemType.INVALID_PARAMETER,
+                        "topK must be between 1 and " + classes + ", was " + topK);
+            }
+            List<ImageInput> images = body.read();
+            ClassifyResponse response = new ClassifyResponse(model.name(), classifier.classify(model, images, topK));
+            outcome = "success";
+            return response;
+        } catch (ApiException | ImageException e) {
+            outcome = "client_error";
+            throw e;
+        } finally {
+            sample.stop(metrics.requests(model.name(), outcome));
+        }
+    }
+
+    private List<ImageInput> fromParts(List<MultipartFile> parts) {
+        if (parts == null || parts.isEmpty()) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, ProblemType.NO_IMAGE,
+                    "send the images as multipart parts named \"image\"");
+        }
+        checkCount(parts.size());
+        List<ImageInput> images = new ArrayList<>(parts.size());
+        for (MultipartFile part : parts) {
+            if (part.getSize() > limits.maxImageBytes().toBytes()) {
+                throw tooLarge(ProblemType.IMAGE_TOO_LARGE, "an image is over " + limits.maxImageBytes());
+            }
+            try {
+                images.add(new ImageInput(part.getOriginalFilename(), part.getBytes()));
+            } catch (IOException e) {
+                throw new ApiException(HttpStatus.BAD_REQUEST, ProblemType.MALFORMED_REQUEST, "an image part cannot be read");
+            }
+        }
+        return images;
+    }
+
+    /** Reads a raw body without ever holding more than the image limit plus one byte. */
+    private List<ImageInput> fromBody(HttpServletRequest request) {
+        long limit = limits.maxImageBytes().toBytes();
+        long declared = request.getContentLengthLong();
+        if (declared > limit) {
+            throw tooLarge(ProblemType.IMAGE_TOO_LARGE, "the image is over " + limits.maxImageBytes());
+        }
+        try (InputStream in = request.getInputStream()) {
+            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            if (bytes.length > limit) {
+                throw tooLarge(ProblemType.IMAGE_TOO_LARGE, "the image is over " + limits.maxImageBytes());
+            }
+            if (bytes.length == 0) {
+                throw new ApiException(HttpStatus.BAD_REQUEST, ProblemType.NO_IMAGE, "the request body is empty");
+            }
+            return List.of(new ImageInput(null, bytes));
+        } catch (IOException e) {
+            throw new ApiException(HttpStatus.BAD_REQUEST, ProblemType.MALFORMED_REQUEST, "the request body cannot be read");
+        }
+    }
+
+    private void checkCount(int count) {
+        if (count > limits.maxImagesPerRequest()) {
+            throw tooLarge(ProblemType.TOO_MANY_IMAGES,
+                    count + " images in one request; the limit is " + limits.maxImagesPerRequest());
+        }
+    }
+
+    private static ApiException tooLarge(ProblemType type, String detail) {
+        return new ApiException(HttpStatus.CONTENT_TOO_LARGE, type, detail);
+    }
+}

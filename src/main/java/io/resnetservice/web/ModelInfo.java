@@ -1,0 +1,37 @@
+package io.resnetservice.web;
+
+import io.resnetservice.inference.LoadedModel;
+import io.resnetservice.model.ModelSpec;
+import io.swagger.v3.oas.annotations.media.Schema;
+import java.util.List;
+import java.util.Map;
+
+@Schema(description = "A loaded model: what it is, what it takes and where it runs")
+public record ModelInfo(
+        String name,
+        @Schema(example = "resnet") String architecture,
+        @Schema(example = "18") int depth,
+        @Schema(example = "textbook") String variant,
+        @Schema(example = "djl") String format,
+        @Schema(description = "Trainable parameters", example = "11178378") long parameters,
+        @Schema(description = "Input tensor shape per image: channels, height, width", example = "[1, 28, 28]")
+                List<Integer> inputShape,
+        ModelSpec.Preprocess preprocess,
+        List<String> labels,
+        @Schema(example = "cpu()") String device,
+        @Schema(description = "SHA-256 of the weights file") String weightsSha256,
+        @Schema(description = "Seconds spent building, loading and warming the model") double loadSeconds,
+        @Schema(description = "Whether this model answers /api/v1/classify") boolean isDefault,
+        @Schema(description = "Training and evaluation figures from the model folder's metrics.json")
+                Map<String, Object> metrics) {
+
+    static ModelInfo of(LoadedModel model, boolean isDefault) {
+        ModelSpec spec = model.spec();
+        return new ModelInfo(spec.name(), spec.architecture(), spec.depth(),
+                spec.variant() == null ? null : spec.variant().name().toLowerCase(java.util.Locale.ROOT),
+                spec.format().name().toLowerCase(java.util.Locale.ROOT), model.parameterCount(),
+                List.of(spec.input().channels(), spec.input().height(), spec.input().width()),
+                spec.preprocess(), model.labels(), model.device().toString(), model.weightsSha256(),
+                model.loadSeconds(), isDefault, model.folder().metrics());
+    }
+}

@@ -1,0 +1,92 @@
+package io.resnetservice.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelFolderTest {
+
+    static ModelSpec spec(String name) {
+        return new ModelSpec(name, "resnet", 18, ResNetVariant.TEXTBOOK, ModelSpec.Format.DJL, name + ".params",
+                "labels.txt", new ModelSpec.Input(1, 28, 28),
+                new ModelSpec.Preprocess(ModelSpec.Colour.GRAYSCALE, ModelSpec.Resize.FIT_PAD, null,
+                        ModelSpec.Background.DARK, List.of(0.286f), List.of(0.353f)));
+    }
+
+    @Test
+    void saveAndLoadRoundTripIsBitIdentical(@TempDir Path dir) throws Exception {
+        ModelSpec spec = spec("roundtrip");
+        List<String> labels = List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block original = ResNet.build(ResNetArchitecture.RESNET_18, ResNetVariant.TEXTBOOK, labels.size());
+            ModelFolder.initialize(original, manager, spec.input());
+            ModelFolder.write(dir, spec, labels, original);
+
+            ModelFolder folder = ModelFolder.open(ModelFolder.ModelSource.directory(dir));
+            assertEquals(spec, folder.spec());
+            assertEquals(labels, folder.labels());
+            Block loaded = folder.newBlock();
+            String sha = folder.loadWeights(loaded, manager);
+            assertEquals(64, sha.length());
+
+            Path again = dir.resolve("again");
+            ModelFolder.write(again, spec, labels, loaded);
+            assertArrayEquals(Files.readAllBytes(dir.resolve(spec.weights())), Files.readAllBytes(again.resolve(spec.weights())));
+
+            NDArray x = manager.randomNormal(new Shape(3, 1, 28, 28));
+            ParameterStore store = new ParameterStore(manager, false);
+            float[] a = original.forward(store, new NDList(x), false).singletonOrThrow().toFloatArray();
+            float[] b = loaded.forward(store, new NDList(x), false).singletonOrThrow().toFloatArray();
+            assertArrayEquals(a, b, 0f);
+        }
+    }
+
+    @Test
+    void weightsOfAnotherArchitectureAreAClearError(@TempDir Path dir) throws Exception {
+        ModelSpec spec = spec("mismatch");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block five = ResNet.build(ResNetArchitecture.RESNET_18, ResNetVariant.TEXTBOOK, 5);
+            ModelFolder.initialize(five, manager, spec.input());
+            ModelFolder.write(dir, spec, List.of("a", "b", "c", "d", "e"), five);
+            Files.writeString(dir.resolve("labels.txt"), "a\nb\nc\n");
+            ModelFolder folder = ModelFolder.open(ModelFolder.ModelSource.directory(dir));
+            ModelLoadException e = assertThrows(ModelLoadException.class,
+                    () -> folder.loadWeights(folder.newBlock(), manager));
+            assertTrue(e.getMessage().contains("mismatch.params"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aMissingWeightsFileIsNamed(@TempDir Path dir) throws Exception {
+        ModelFolder.writeSpec(dir, spec("missing"));
+        Files.writeString(dir.resolve("labels.txt"), "a\nb\n");
+        ModelFolder folder = ModelFolder.open(ModelFolder.ModelSource.directory(dir));
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ModelLoadException e = assertThrows(ModelLoadException.class,
+                    () -> folder.loadWeights(folder.newBlock(), manager));
+            assertTrue(e.getMessage().contains(dir.resolve("missing.params").toString()), e.getMessage());
+            assertTrue(e.getMessage().contains("file not found"), e.getMessage());
+        }
+    }
+
+    @Test
+    void anInvalidModelJsonIsNamed(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("model.json"), "{\"name\": \"x\", \"depth\": 19, \"variant\": \"textbook\"}");
+        ModelLoadException e = assertThrows(ModelLoadException.class,
+                () -> ModelFolder.open(ModelFolder.ModelSource.directory(dir)));
+        assertTrue(e.getMessage().contains("model.json"), e.getMessage());
+    }
+}

@@ -1,0 +1,43 @@
+package io.resnetservice.support;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import io.resnetservice.model.ModelFolder;
+import io.resnetservice.model.ModelSpec;
+import io.resnetservice.model.ResNet;
+import io.resnetservice.model.ResNetArchitecture;
+import io.resnetservice.model.ResNetVariant;
+import io.resnetservice.training.FashionMnist;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Model folders with random weights, made in a temp dir: real networks, made-up knowledge. */
+public final class TestModels {
+
+    public static final String NAME = "random-fmnist";
+
+    private TestModels() {}
+
+    /** A folder of model folders holding one random textbook ResNet-18 for 1x28x28 input and 10 classes. */
+    public static Path repositoryWithRandomFashionModel() {
+        try {
+            Path repository = Files.createTempDirectory("resnet-models");
+            Path dir = repository.resolve(NAME);
+            ModelSpec spec = new ModelSpec(NAME, "resnet", 18, ResNetVariant.TEXTBOOK, ModelSpec.Format.DJL,
+                    NAME + ".params", "labels.txt", new ModelSpec.Input(1, 28, 28),
+                    new ModelSpec.Preprocess(ModelSpec.Colour.GRAYSCALE, ModelSpec.Resize.FIT_PAD, null,
+                            ModelSpec.Background.DARK, List.of(FashionMnist.MEAN), List.of(FashionMnist.STD)));
+            try (NDManager manager = NDManager.newBaseManager()) {
+                Block block = ResNet.build(ResNetArchitecture.RESNET_18, ResNetVariant.TEXTBOOK, 10);
+                ModelFolder.initialize(block, manager, spec.input());
+                ModelFolder.write(dir, spec, FashionMnist.LABELS, block);
+            }
+            return repository;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
