@@ -1,0 +1,58 @@
+package io.resnetservice.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.resnetservice.model.ModelFolder;
+import io.resnetservice.support.Datasets;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainingSmokeTest {
+
+    @Test
+    void lossFallsOnAFewHundredImagesAndTheRunResumesAndEvaluates(@TempDir Path out) throws Exception {
+        Path data = Datasets.fashionMnist();
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        PrintStream print = new PrintStream(console, true);
+        var first = new TrainCommand(new TrainCommand.Options(data, out, 4, 64, 0.05f, 5e-4f, 7, 640, false, 2), print);
+        TrainCommand.TrainingState state = first.run();
+        List<TrainCommand.EpochRecord> history = state.history();
+        assertEquals(4, history.size());
+        assertTrue(history.get(3).trainLoss() < history.get(0).trainLoss(),
+                "loss must fall: " + history);
+        assertTrue(console.toString().contains("img/s"), "a progress bar with throughput");
+        assertTrue(console.toString().contains("ETA"));
+
+        // --resume with a longer schedule continues from the checkpoint rather than starting again.
+        var resumed = new TrainCommand(new TrainCommand.Options(data, out, 5, 64, 0.05f, 5e-4f, 7, 640, true, 2), print)
+                .run();
+        assertEquals(5, resumed.history().size());
+        assertEquals(history.get(0), resumed.history().get(0));
+        assertTrue(console.toString().contains("resuming after epoch 4"));
+
+        ModelFolder folder = ModelFolder.open(ModelFolder.ModelSource.directory(out));
+        assertEquals(FashionMnist.LABELS, folder.labels());
+        assertEquals(28, folder.spec().input().height());
+
+        EvaluateCommand.Result result = EvaluateCommand.run(out, data, print);
+        assertEquals(10_000, result.images());
+        int total = 0;
+        for (int[] row : result.confusion()) {
+            for (int v : row) {
+                total += v;
+            }
+        }
+        assertEquals(10_000, total);
+        assertTrue(result.accuracy() > 0.3, "even 640 images teach more than chance: " + result.accuracy());
+        assertTrue(Files.size(out.resolve("metrics.png")) > 1000);
+        String metrics = Files.readString(out.resolve("metrics.json"));
+        assertTrue(metrics.contains("\"accuracy\""));
+        assertTrue(metrics.contains("\"seed\" : 7"), metrics);
+    }
+}
