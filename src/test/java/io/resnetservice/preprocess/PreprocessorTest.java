@@ -1,0 +1,121 @@
+package io.resnetservice.preprocess;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.resnetservice.image.Pixels;
+import io.resnetservice.model.ModelSpec;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class PreprocessorTest {
+
+    static final ModelSpec.Input FASHION = new ModelSpec.Input(1, 28, 28);
+    static final ModelSpec.Preprocess FIT_DARK = new ModelSpec.Preprocess(ModelSpec.Colour.GRAYSCALE,
+            ModelSpec.Resize.FIT_PAD, null, ModelSpec.Background.DARK, List.of(0.5f), List.of(0.25f));
+
+    static Pixels item(int size, long seed) {
+        // A light item centred on black, like Fashion-MNIST.
+        float[] d = new float[size * size];
+        Random r = new Random(seed);
+        for (int y = size / 4; y < size * 3 / 4; y++) {
+            for (int x = size / 4; x < size * 3 / 4; x++) {
+                d[y * size + x] = 0.5f + 0.5f * r.nextFloat();
+            }
+        }
+        return new Pixels(size, size, 1, d);
+    }
+
+    @Test
+    void aNativeSizeImageIsOnlyNormalised() {
+        Pixels p = item(28, 1);
+        float[] out = new Preprocessor(FASHION, FIT_DARK).apply(p);
+        for (int i = 0; i < out.length; i++) {
+            assertEquals((p.data()[i] - 0.5f) / 0.25f, out[i], 1e-6f);
+        }
+    }
+
+    @Test
+    void anItemOnWhiteIsInvertedToLookLikeTheDataset() {
+        Pixels dark = item(28, 2);
+        float[] inverted = new float[dark.data().length];
+        for (int i = 0; i < inverted.length; i++) {
+            inverted[i] = 1f - dark.data()[i];
+        }
+        Preprocessor pre = new Preprocessor(FASHION, FIT_DARK);
+        assertArrayEquals(pre.apply(dark), pre.apply(new Pixels(28, 28, 1, inverted)), 1e-6f);
+    }
+
+    @Test
+    void rgbBecomesGreyWithLumaWeights() {
+        float[] rgb = new float[3 * 28 * 28];
+        java.util.Arrays.fill(rgb, 0, 784, 0.2f);
+        java.util.Arrays.fill(rgb, 784, 1568, 0.1f);
+        java.util.Arrays.fill(rgb, 1568, 2352, 0.3f);
+        float[] out = new Preprocessor(FASHION, FIT_DARK).apply(new Pixels(28, 28, 3, rgb));
+        float grey = 0.299f * 0.2f + 0.587f * 0.1f + 0.114f * 0.3f;
+        assertEquals((grey - 0.5f) / 0.25f, out[100], 1e-6f);
+    }
+
+    @Test
+    void anUpscaledCopyComesBackCloseToTheOriginal() {
+        Pixels small = item(28, 3);
+        float[] big = new float[224 * 224];
+        for (int y = 0; y < 224; y++) {
+            for (int x = 0; x < 224; x++) {
+                big[y * 224 + x] = small.data()[(y / 8) * 28 + x / 8];
+            }
+        }
+        Preprocessor pre = new Preprocessor(FASHION, FIT_DARK);
+        float[] a = pre.apply(small);
+        float[] b = pre.apply(new Pixels(224, 224, 1, big));
+        double mean = 0;
+        for (int i = 0; i < a.length; i++) {
+            mean += Math.abs(a[i] - b[i]) * 0.25; // back to pixel units
+        }
+        mean /= a.length;
+        assertTrue(mean < 0.03, "mean absolute difference in pixel units: " + mean);
+    }
+
+    @Test
+    void fitPadKeepsTheAspectRatioAndCentres() {
+        float[] wide = new float[56 * 28];
+        java.util.Arrays.fill(wide, 1f);
+        float[] out = Preprocessor.fitPad(wide, 56, 28, 28, 28);
+        // 56x28 fits as 28x14, centred: rows 7..20 are white, the rest black.
+        assertEquals(0f, out[3 * 28 + 10]);
+        assertEquals(1f, out[10 * 28 + 10], 1e-6f);
+        assertEquals(0f, out[24 * 28 + 10]);
+    }
+
+    @Test
+    void torchvisionGeometryResizesTheShorterSideThenCropsTheCentre() {
+        ModelSpec.Input input = new ModelSpec.Input(1, 224, 224);
+        ModelSpec.Preprocess recipe = new ModelSpec.Preprocess(ModelSpec.Colour.GRAYSCALE,
+                ModelSpec.Resize.SHORTER_SIDE_CROP, 256, ModelSpec.Background.KEEP, List.of(0f), List.of(1f));
+        // 600x400 -> 384x256 -> crop 224: the left and right thirds of a three-band image are cut mostly away.
+        float[] d = new float[600 * 400];
+        for (int y = 0; y < 400; y++) {
+            for (int x = 0; x < 600; x++) {
+                d[y * 600 + x] = x < 200 ? 0f : x < 400 ? 1f : 0.5f;
+            }
+        }
+        float[] out = new Preprocessor(input, recipe).apply(new Pixels(600, 400, 1, d));
+        // Resized width 384: bands at [0,128), [128,256), [256,384); crop starts at 80.
+        assertEquals(0f, out[100 * 224 + 10], 1e-6f);       // x=90 in the resized image
+        assertEquals(1f, out[100 * 224 + 100], 1e-6f);      // x=180
+        assertEquals(0.5f, out[100 * 224 + 220], 1e-6f);    // x=300
+    }
+
+    @Test
+    void resamplingPreservesAConstantImage() {
+        float[] flat = new float[97 * 61];
+        java.util.Arrays.fill(flat, 0.37f);
+        float[] out = Resampler.resize(flat, 97, 61, 13, 29);
+        for (float v : out) {
+            assertEquals(0.37f, v, 1e-5f);
+        }
+    }
+}
