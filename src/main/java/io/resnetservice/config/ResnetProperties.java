@@ -25,7 +25,9 @@ public record ResnetProperties(
                 String device,
         Path modelDir,
         String defaultModel,
-        @DefaultValue @Valid @NotNull Limits limits) {
+        @DefaultValue @Valid @NotNull Limits limits,
+        @DefaultValue @Valid @NotNull Batching batching,
+        @DefaultValue @Valid @NotNull Threads threads) {
 
     /**
      * @param maxImageBytes largest single image accepted
@@ -39,4 +41,30 @@ public record ResnetProperties(
             @DefaultValue("50MB") @NotNull DataSize maxRequestBytes,
             @DefaultValue("40000000") @Min(1) long maxPixels,
             @DefaultValue("32") @Min(1) int maxImagesPerRequest) {}
+
+    /**
+     * The dynamic batcher between request threads and the model.
+     *
+     * @param enabled off: each request runs its own forward pass on its own thread
+     * @param maxBatchSize most images in one forward pass
+     * @param maxDelay how long a worker waits for more requests once it holds one
+     * @param queueCapacity requests waiting at most; more are answered 503 at once
+     * @param requestTimeout a request still queued after this is answered 503 and never computed
+     * @param workers forward passes that may run at once, each on its own thread
+     */
+    public record Batching(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("16") @Min(1) int maxBatchSize,
+            @DefaultValue("5ms") @NotNull java.time.Duration maxDelay,
+            @DefaultValue("64") @Min(1) int queueCapacity,
+            @DefaultValue("10s") @NotNull java.time.Duration requestTimeout,
+            @DefaultValue("1") @Min(1) int workers) {}
+
+    /**
+     * libtorch's thread pools; 0 keeps the engine's default (intra-op: one per core). The OpenMP wait
+     * policy is an environment variable read when the process starts: set {@code OMP_WAIT_POLICY=PASSIVE}.
+     */
+    public record Threads(
+            @DefaultValue("0") @Min(0) int intraOp,
+            @DefaultValue("0") @Min(0) int interOp) {}
 }

@@ -20,10 +20,12 @@ public class ClassificationService {
 
     private final ImageDecoder decoder;
     private final InferenceMetrics metrics;
+    private final ModelExecutors executors;
 
-    public ClassificationService(ResnetProperties properties, InferenceMetrics metrics) {
+    public ClassificationService(ResnetProperties properties, InferenceMetrics metrics, ModelExecutors executors) {
         this.decoder = new ImageDecoder(properties.limits().maxPixels());
         this.metrics = metrics;
+        this.executors = executors;
     }
 
     public List<ImageResult> classify(LoadedModel model, List<ImageInput> images, int topK) {
@@ -39,9 +41,8 @@ public class ClassificationService {
             sample.stop(preprocessTimer);
             sizes[i] = new int[] {pixels.width(), pixels.height()};
         }
-        Timer.Sample forwardSample = Timer.start();
-        float[][] probabilities = model.forward(batch, images.size());
-        forwardSample.stop(metrics.forward(model.name()));
+        // Decoding and preprocessing stay on the request thread; only the forward pass is queued.
+        float[][] probabilities = executors.of(model).submit(batch, images.size());
         metrics.images(model.name()).increment(images.size());
 
         List<ImageResult> results = new ArrayList<>(images.size());

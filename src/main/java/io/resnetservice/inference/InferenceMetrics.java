@@ -37,11 +37,6 @@ public class InferenceMetrics {
         return timer("inference.preprocess", "Decoding and preprocessing of one image", model).register(registry);
     }
 
-    public Timer forward(String model) {
-        return timer("inference.forward", "One forward pass of the network (a batch of images)", model)
-                .register(registry);
-    }
-
     public Counter images(String model) {
         return Counter.builder("inference.images")
                 .description("Images classified")

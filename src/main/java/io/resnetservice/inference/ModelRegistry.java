@@ -36,6 +36,7 @@ public class ModelRegistry implements DisposableBean {
     private final Device device;
 
     public ModelRegistry(ResnetProperties properties) {
+        configureThreads(properties.threads());
         this.device = device(properties.device());
         for (ModelFolder folder : folders(properties.modelDir())) {
             String name = folder.spec().name();
@@ -61,6 +62,20 @@ public class ModelRegistry implements DisposableBean {
             return model;
         }
         return models.values().iterator().next();
+    }
+
+    /** Before the engine starts, DJL reads these; afterwards set the intra-op pool directly. */
+    private static void configureThreads(ResnetProperties.Threads threads) {
+        if (threads.intraOp() > 0) {
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads.intraOp()));
+        }
+        if (threads.interOp() > 0) {
+            System.setProperty("ai.djl.pytorch.num_interop_threads", Integer.toString(threads.interOp()));
+        }
+        Engine.getInstance();
+        if (threads.intraOp() > 0) {
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(threads.intraOp());
+        }
     }
 
     static Device device(String setting) {

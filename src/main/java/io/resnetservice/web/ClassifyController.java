@@ -3,6 +3,7 @@ package io.resnetservice.web;
 import io.micrometer.core.instrument.Timer;
 import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.image.ImageException;
+import io.resnetservice.inference.BatchingExecutor;
 import io.resnetservice.inference.ClassificationService;
 import io.resnetservice.inference.ClassificationService.ImageInput;
 import io.resnetservice.inference.InferenceMetrics;
@@ -134,6 +135,9 @@ public class ClassifyController {
             return response;
         } catch (ApiException | ImageException e) {
             outcome = "client_error";
+            throw e;
+        } catch (BatchingExecutor.OverloadedException e) {
+            outcome = "rejected";
             throw e;
         } finally {
             sample.stop(metrics.requests(model.name(), outcome));

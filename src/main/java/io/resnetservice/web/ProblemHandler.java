@@ -1,6 +1,7 @@
 package io.resnetservice.web;
 
 import io.resnetservice.image.ImageException;
+import io.resnetservice.inference.BatchingExecutor;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +39,16 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(ApiException.class)
     ResponseEntity<ProblemDetail> api(ApiException e) {
         return problem(e.status(), e.type(), e.getMessage());
+    }
+
+    /** 503 with Retry-After: the queue is full, the request waited too long, or we are shutting down. */
+    @ExceptionHandler(BatchingExecutor.OverloadedException.class)
+    ResponseEntity<ProblemDetail> overloaded(BatchingExecutor.OverloadedException e) {
+        ResponseEntity<ProblemDetail> problem = problem(HttpStatus.SERVICE_UNAVAILABLE, ProblemType.OVERLOADED, e.getMessage());
+        return ResponseEntity.status(problem.getStatusCode())
+                .headers(problem.getHeaders())
+                .header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, e.retryAfter().toSeconds())))
+                .body(problem.getBody());
     }
 
     @ExceptionHandler(ImageException.class)

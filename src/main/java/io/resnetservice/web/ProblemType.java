@@ -22,6 +22,7 @@ public enum ProblemType {
     METHOD_NOT_ALLOWED("method-not-allowed", "Method not allowed"),
     NOT_ACCEPTABLE("not-acceptable", "Not acceptable"),
     MODEL_NOT_READY("model-not-ready", "Model not ready"),
+    OVERLOADED("overloaded", "Service overloaded"),
     INTERNAL("internal-error", "Internal error");
 
     private final URI uri;

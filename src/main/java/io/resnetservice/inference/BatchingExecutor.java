@@ -1,0 +1,263 @@
+package io.resnetservice.inference;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.resnetservice.config.ResnetProperties;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns concurrent requests for one model into few forward passes. Request threads enqueue their
+ * preprocessed tensors in a bounded queue; worker threads take the oldest request, gather more until
+ * the batch is full or {@code max-delay} has passed, run one forward pass and hand each request its
+ * rows. A full queue refuses at once; a request whose deadline passes while queued is never computed.
+ * With batching off, the calling thread runs the forward pass itself.
+ */
+public final class BatchingExecutor implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(BatchingExecutor.class);
+
+    /** Why a request was not computed: the queue was full, its deadline passed, or we are stopping. */
+    public static final class OverloadedException extends RuntimeException {
+        private final Duration retryAfter;
+
+        OverloadedException(String message, Duration retryAfter) {
+            super(message);
+            this.retryAfter = retryAfter;
+        }
+
+        public Duration retryAfter() {
+            return retryAfter;
+        }
+    }
+
+    private static final class Job {
+        final float[] input;
+        final int images;
+        final long enqueuedNanos = System.nanoTime();
+        final long deadlineNanos;
+        final CompletableFuture<float[][]> result = new CompletableFuture<>();
+
+        Job(float[] input, int images, long deadlineNanos) {
+            this.input = input;
+            this.images = images;
+            this.deadlineNanos = deadlineNanos;
+        }
+    }
+
+    private final LoadedModel model;
+    private final ResnetProperties.Batching settings;
+    private final BlockingQueue<Job> queue;
+    private final List<Thread> workers = new ArrayList<>();
+    private final Timer queueWait;
+    private final Timer forwardTimer;
+    private final DistributionSummary batchSizes;
+    private volatile boolean accepting = true;
+
+    public BatchingExecutor(LoadedModel model, ResnetProperties.Batching settings, MeterRegistry registry) {
+        this.model = model;
+        this.settings = settings;
+        this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
+        String name = model.name();
+        this.queueWait = Timer.builder("inference.queue").description("Time a request waited for a forward pass")
+                .tag("model", name).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(30))
+                .register(registry);
+        this.forwardTimer = Timer.builder("inference.forward").description("One forward pass (a batch of images)")
+                .tag("model", name).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
+                .register(registry);
+        this.batchSizes = DistributionSummary.builder("inference.batch.size").description("Images per forward pass")
+                .baseUnit("images").tag("model", name).publishPercentileHistogram()
+                .minimumExpectedValue(1.0).maximumExpectedValue((double) Math.max(2, settings.maxBatchSize() * 4))
+                .register(registry);
+        Gauge.builder("inference.queue.depth", queue, BlockingQueue::size)
+                .description("Requests waiting for a forward pass").tag("model", name).register(registry);
+        if (settings.enabled()) {
+            for (int i = 0; i < settings.workers(); i++) {
+                Thread worker = new Thread(this::work, "batcher-" + name + "-" + i);
+                worker.setDaemon(true);
+                worker.start();
+                workers.add(worker);
+            }
+        }
+    }
+
+    /** Softmax rows for {@code images} preprocessed images; blocks until they are computed. */
+    public float[][] submit(float[] input, int images) {
+        if (!accepting) {
+            throw new OverloadedException("the service is shutting down", Duration.ofSeconds(1));
+        }
+        if (!settings.enabled()) {
+            return timedForward(input, images);
+        }
+        long timeout = settings.requestTimeout().toNanos();
+        Job job = new Job(input, images, System.nanoTime() + timeout);
+        if (!queue.offer(job)) {
+            throw new OverloadedException("the inference queue is full (" + settings.queueCapacity() + " requests)",
+                    retryAfter());
+        }
+        try {
+            return job.result.get(timeout, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            if (queue.remove(job)) {
+                throw new OverloadedException("the request waited " + settings.requestTimeout().toMillis()
+                        + " ms for the model", retryAfter());
+            }
+            // A worker holds it: the batch is running, so its answer is moments away.
+            return join(job);
+        } catch (InterruptedException e) {
+            queue.remove(job);
+            Thread.currentThread().interrupt();
+            throw new OverloadedException("interrupted while waiting for the model", retryAfter());
+        } catch (ExecutionException e) {
+            throw unwrap(e);
+        }
+    }
+
+    private static float[][] join(Job job) {
+        try {
+            return job.result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OverloadedException("interrupted while waiting for the model", Duration.ofSeconds(1));
+        } catch (ExecutionException e) {
+            throw unwrap(e);
+        }
+    }
+
+    private static RuntimeException unwrap(ExecutionException e) {
+        return e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    }
+
+    private Duration retryAfter() {
+        return Duration.ofSeconds(1);
+    }
+
+    private float[][] timedForward(float[] input, int images) {
+        long start = System.nanoTime();
+        try {
+            return model.forward(input, images);
+        } finally {
+            forwardTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+            batchSizes.record(images);
+        }
+    }
+
+    private void work() {
+        List<Job> batch = new ArrayList<>();
+        while (true) {
+            try {
+                Job first = accepting ? queue.poll(100, TimeUnit.MILLISECONDS) : queue.poll();
+                if (first == null) {
+                    if (!accepting) {
+                        return;
+                    }
+                    continue;
+                }
+                batch.clear();
+                int images = admit(first, batch, 0);
+                long gatherUntil = System.nanoTime() + settings.maxDelay().toNanos();
+                while (images < settings.maxBatchSize()) {
+                    long wait = gatherUntil - System.nanoTime();
+                    Job next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+                    if (next == null) {
+                        break;
+                    }
+                    if (images + next.images > settings.maxBatchSize() && images > 0) {
+                        run(batch, images);
+                        batch.clear();
+                        images = 0;
+                    }
+                    images = admit(next, batch, images);
+                }
+                if (images > 0) {
+                    run(batch, images);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                log.error("Batch worker failed", e);
+                batch.forEach(j -> j.result.completeExceptionally(e));
+            }
+        }
+    }
+
+    /** Adds a job unless its deadline passed while it waited; returns the images now in the batch. */
+    private int admit(Job job, List<Job> batch, int images) {
+        long now = System.nanoTime();
+        queueWait.record(now - job.enqueuedNanos, TimeUnit.NANOSECONDS);
+        if (now > job.deadlineNanos) {
+            job.result.completeExceptionally(new OverloadedException("the request waited "
+                    + settings.requestTimeout().toMillis() + " ms for the model", retryAfter()));
+            return images;
+        }
+        batch.add(job);
+        return images + job.images;
+    }
+
+    private void run(List<Job> batch, int images) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        int size = model.preprocessor().tensorSize();
+        float[] input;
+        if (batch.size() == 1) {
+            input = batch.get(0).input;
+        } else {
+            input = new float[images * size];
+            int offset = 0;
+            for (Job job : batch) {
+                System.arraycopy(job.input, 0, input, offset, job.input.length);
+                offset += job.input.length;
+            }
+        }
+        try {
+            float[][] rows = timedForward(input, images);
+            int row = 0;
+            for (Job job : batch) {
+                float[][] mine = new float[job.images][];
+                System.arraycopy(rows, row, mine, 0, job.images);
+                row += job.images;
+                job.result.complete(mine);
+            }
+        } catch (RuntimeException e) {
+            batch.forEach(j -> j.result.completeExceptionally(e));
+            throw e;
+        }
+    }
+
+    /** Stops taking requests, lets the workers finish everything already queued, then returns. */
+    @Override
+    public void close() {
+        accepting = false;
+        for (Thread worker : workers) {
+            try {
+                worker.join(settings.requestTimeout().toMillis() + 5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        Job left;
+        while ((left = queue.poll()) != null) {
+            left.result.completeExceptionally(new OverloadedException("the service stopped", Duration.ofSeconds(1)));
+        }
+    }
+
+    public int queueDepth() {
+        return queue.size();
+    }
+}

@@ -1,0 +1,176 @@
+package io.resnetservice.inference;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.resnetservice.config.ResnetProperties;
+import io.resnetservice.model.ModelFolder;
+import io.resnetservice.support.TestModels;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+class BatchingExecutorTest {
+
+    static LoadedModel model;
+
+    @BeforeAll
+    static void load() {
+        var dir = TestModels.repositoryWithRandomFashionModel().resolve(TestModels.NAME);
+        model = LoadedModel.load(ModelFolder.open(ModelFolder.ModelSource.directory(dir)), Device.cpu());
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    static float[] image(long seed, int images) {
+        float[] x = new float[images * 784];
+        Random r = new Random(seed);
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) r.nextGaussian();
+        }
+        return x;
+    }
+
+    static ResnetProperties.Batching settings(int maxBatch, Duration delay, int capacity, Duration timeout) {
+        return new ResnetProperties.Batching(true, maxBatch, delay, capacity, timeout, 1);
+    }
+
+    @Test
+    void concurrentRequestsGetTheirOwnRowsBack() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        int requests = 40;
+        float[][] inputs = new float[requests][];
+        float[][][] expected = new float[requests][][];
+        for (int i = 0; i < requests; i++) {
+            int images = 1 + i % 3;
+            inputs[i] = image(i, images);
+            expected[i] = model.forward(inputs[i], images);
+        }
+        try (BatchingExecutor executor = new BatchingExecutor(model, settings(8, Duration.ofMillis(20), 64,
+                Duration.ofSeconds(30)), registry)) {
+            ExecutorService clients = Executors.newFixedThreadPool(16);
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<float[][]>> answers = new ArrayList<>();
+            for (int i = 0; i < requests; i++) {
+                int k = i;
+                answers.add(clients.submit(() -> {
+                    start.await();
+                    return executor.submit(inputs[k], 1 + k % 3);
+                }));
+            }
+            start.countDown();
+            for (int i = 0; i < requests; i++) {
+                float[][] got = answers.get(i).get();
+                assertEquals(expected[i].length, got.length);
+                for (int row = 0; row < got.length; row++) {
+                    assertArrayEquals(expected[i][row], got[row], 1e-5f, "request " + i + " row " + row);
+                }
+            }
+            clients.shutdown();
+        }
+        var sizes = registry.get("inference.batch.size").summary();
+        assertTrue(sizes.count() < requests, "batched: " + sizes.count() + " forward passes for " + requests);
+        assertTrue(sizes.max() > 1);
+        assertTrue(sizes.max() <= 8, "never over max-batch-size: " + sizes.max());
+    }
+
+    @Test
+    void aFullQueueRefusesAtOnceAndATimedOutRequestIsNeverComputed() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        // Batches of one with a slow forward keep the worker busy: 1 running, 2 queued, the rest refused.
+        try (BatchingExecutor executor = new BatchingExecutor(model, settings(1, Duration.ZERO, 2,
+                Duration.ofMillis(400)), registry)) {
+            ExecutorService clients = Executors.newFixedThreadPool(12);
+            List<Future<Object>> answers = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                int k = i;
+                answers.add(clients.submit(() -> {
+                    try {
+                        return executor.submit(image(k, 32), 32);
+                    } catch (BatchingExecutor.OverloadedException e) {
+                        return e;
+                    }
+                }));
+            }
+            int ok = 0;
+            int refused = 0;
+            for (Future<Object> f : answers) {
+                Object r = f.get();
+                if (r instanceof float[][]) {
+                    ok++;
+                } else {
+                    refused++;
+                    assertTrue(((BatchingExecutor.OverloadedException) r).retryAfter().toSeconds() >= 1);
+                }
+            }
+            clients.shutdown();
+            assertTrue(ok >= 1, "some requests are served");
+            assertTrue(refused >= 6, "a queue of 2 refuses most of 12 simultaneous requests: " + refused);
+            long computed = (long) registry.get("inference.batch.size").summary().count();
+            assertEquals(ok, computed, "refused and timed-out requests are never computed");
+        }
+    }
+
+    @Test
+    void shutdownFinishesWhatIsQueued() throws Exception {
+        // One image batch of 32 per forward pass keeps requests waiting in the queue.
+        BatchingExecutor executor = new BatchingExecutor(model, settings(1, Duration.ZERO, 64,
+                Duration.ofSeconds(30)), new SimpleMeterRegistry());
+        ExecutorService clients = Executors.newFixedThreadPool(10);
+        List<Future<Object>> answers = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            int k = i;
+            answers.add(clients.submit(() -> {
+                try {
+                    return executor.submit(image(k, 32), 32);
+                } catch (BatchingExecutor.OverloadedException e) {
+                    return e;
+                }
+            }));
+        }
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (executor.queueDepth() < 4 && System.nanoTime() < until) {
+            Thread.sleep(1);
+        }
+        assertTrue(executor.queueDepth() >= 4, "requests are waiting when shutdown starts");
+        executor.close();
+        int served = 0;
+        for (Future<Object> f : answers) {
+            Object r = f.get();
+            if (r instanceof float[][] rows) {
+                assertEquals(32, rows.length);
+                served++;
+            } else {
+                // Only requests that arrived after shutdown began are refused; none that was queued.
+                assertEquals("the service is shutting down", ((Exception) r).getMessage());
+            }
+        }
+        assertTrue(served >= 5, "queued requests were computed: " + served);
+        assertThrows(BatchingExecutor.OverloadedException.class, () -> executor.submit(image(1, 1), 1));
+        clients.shutdown();
+    }
+
+    @Test
+    void withBatchingOffTheCallerComputes() {
+        var off = new ResnetProperties.Batching(false, 8, Duration.ZERO, 1, Duration.ofSeconds(1), 1);
+        try (BatchingExecutor executor = new BatchingExecutor(model, off, new SimpleMeterRegistry())) {
+            float[] x = image(5, 3);
+            assertArrayEquals(model.forward(x, 3)[2], executor.submit(x, 3)[2], 0f);
+        }
+    }
+}
