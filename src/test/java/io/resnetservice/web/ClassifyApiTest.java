@@ -6,49 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.resnetservice.support.Http;
 import io.resnetservice.support.Multipart;
+import io.resnetservice.support.RandomModelServiceTest;
 import io.resnetservice.support.TestImages;
 import io.resnetservice.support.TestModels;
 import io.resnetservice.training.FashionMnist;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Random;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 
 /** The public HTTP contract, against the real service on a random port with a random-weight model. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class ClassifyApiTest {
-
-    static final Path MODELS = TestModels.repositoryWithRandomFashionModel();
-
-    @DynamicPropertySource
-    static void properties(DynamicPropertyRegistry registry) {
-        registry.add("resnet.model-dir", MODELS::toString);
-        registry.add("resnet.device", () -> "cpu");
-        registry.add("resnet.limits.max-image-bytes", () -> "300KB");
-        registry.add("resnet.limits.max-request-bytes", () -> "1MB");
-        registry.add("resnet.limits.max-pixels", () -> "4000000");
-        registry.add("resnet.limits.max-images-per-request", () -> "4");
-    }
-
-    @LocalServerPort
-    int port;
-
-    Http http;
-
-    @BeforeEach
-    void client() {
-        http = new Http(port);
-    }
+class ClassifyApiTest extends RandomModelServiceTest {
 
     static byte[] greyPng(long seed) {
         return TestImages.png(TestImages.grey(28, 28, seed));
