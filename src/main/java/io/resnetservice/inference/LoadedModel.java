@@ -11,6 +11,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import io.resnetservice.model.ModelFolder;
+import io.resnetservice.model.ModelLoadException;
 import io.resnetservice.model.ModelSpec;
 import io.resnetservice.preprocess.Preprocessor;
 import java.util.List;
@@ -35,8 +36,10 @@ public final class LoadedModel implements AutoCloseable {
         this.block = model.getBlock();
         this.preprocessor = new Preprocessor(folder.spec().input(), folder.spec().preprocess());
         this.weightsSha256 = weightsSha256;
+        // TorchScript modules do not say which tensors are trainable; their count includes BN statistics.
+        boolean ours = folder.spec().format() != ModelSpec.Format.TORCHSCRIPT;
         this.parameterCount = block.getParameters().values().stream()
-                .filter(Parameter::requiresGradient)
+                .filter(p -> !ours || p.requiresGradient())
                 .mapToLong(p -> p.getArray().getShape().size())
                 .sum();
     }
@@ -47,9 +50,14 @@ public final class LoadedModel implements AutoCloseable {
         ModelSpec spec = folder.spec();
         Model model = Model.newInstance(spec.name(), device, "PyTorch");
         try {
-            Block block = folder.newBlock();
-            model.setBlock(block);
-            String sha = folder.loadWeights(block, model.getNDManager());
+            String sha;
+            if (spec.format() == ModelSpec.Format.TORCHSCRIPT) {
+                sha = loadTorchScript(folder, model);
+            } else {
+                Block block = folder.newBlock();
+                model.setBlock(block);
+                sha = folder.loadWeights(block, model.getNDManager());
+            }
             LoadedModel loaded = new LoadedModel(folder, model, sha);
             loaded.forward(new float[loaded.preprocessor.tensorSize()], 1);
             loaded.loadSeconds = (System.nanoTime() - start) / 1e9;
@@ -60,19 +68,43 @@ public final class LoadedModel implements AutoCloseable {
         }
     }
 
+    private static String loadTorchScript(ModelFolder folder, Model model) {
+        String file = folder.spec().weights();
+        java.nio.file.Path dir = folder.source().directory().orElseThrow(() -> new ModelLoadException(
+                folder.source().describe(file) + ": TorchScript models load from a folder on disk", null));
+        if (!file.endsWith(".pt")) {
+            throw new ModelLoadException(folder.source().describe(file) + ": a TorchScript file must end in .pt", null);
+        }
+        try {
+            model.load(dir, file.substring(0, file.length() - 3));
+        } catch (java.io.IOException | ai.djl.MalformedModelException | RuntimeException e) {
+            throw new ModelLoadException(folder.source().describe(file) + ": cannot load TorchScript: " + e.getMessage(), e);
+        }
+        return folder.sha256Of(file);
+    }
+
     /**
      * Runs {@code batch} preprocessed images ({@code batch x C x H x W} floats) through the network.
      *
      * @return softmax probabilities, one row per image
      */
     public float[][] forward(float[] input, int batch) {
+        return run(input, batch, true);
+    }
+
+    /** The network's raw outputs, before softmax. */
+    public float[][] logits(float[] input, int batch) {
+        return run(input, batch, false);
+    }
+
+    private float[][] run(float[] input, int batch, boolean softmax) {
         int classes = labels().size();
         // Grad mode is per thread in libtorch; inference never needs the autograd graph.
         JniUtils.setGradMode(false);
         try (NDManager manager = model.getNDManager().newSubManager()) {
             NDArray x = manager.create(input, folder.inputShape(batch));
             NDArray logits = block.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
-            float[] flat = logits.softmax(1).toFloatArray();
+            float[] flat = (softmax ? logits.softmax(1) : logits).toFloatArray();
             float[][] rows = new float[batch][];
             for (int i = 0; i < batch; i++) {
                 rows[i] = java.util.Arrays.copyOfRange(flat, i * classes, (i + 1) * classes);

@@ -106,11 +106,45 @@ public final class ModelFolder {
     }
 
     /**
-     * Builds the network and loads its weights into {@code manager}.
+     * Loads the weights into a network built by {@link #newBlock()}, in {@code manager}.
      *
      * @return the SHA-256 of the weights file, hex encoded
      */
     public String loadWeights(Block block, NDManager manager) {
+        if (spec.format() == ModelSpec.Format.TORCHVISION_NPZ) {
+            return loadStateDict(block, manager);
+        }
+        return loadDjlParameters(block, manager);
+    }
+
+    private String loadStateDict(Block block, NDManager manager) {
+        String file = spec.weights();
+        try (InputStream raw = source.open(file)) {
+            byte[] bytes = raw.readAllBytes();
+            Map<String, Npz.Array> stateDict = Npz.read(new java.io.ByteArrayInputStream(bytes));
+            block.initialize(manager, DataType.FLOAT32, inputShape(1));
+            TorchvisionWeights.load(block, stateDict, manager, source.describe(file));
+            return HexFormat.of().formatHex(sha256().digest(bytes));
+        } catch (ModelLoadException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new ModelLoadException(source.describe(file) + ": cannot load the torchvision state_dict: "
+                    + rootMessage(e), e);
+        }
+    }
+
+    /** SHA-256 of a file of the folder, hex encoded. */
+    public String sha256Of(String fileName) {
+        try (InputStream in = new DigestInputStream(source.open(fileName), sha256())) {
+            MessageDigest digest = ((DigestInputStream) in).getMessageDigest();
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (IOException e) {
+            throw new ModelLoadException(source.describe(fileName) + ": " + rootMessage(e), e);
+        }
+    }
+
+    private String loadDjlParameters(Block block, NDManager manager) {
         String file = spec.weights();
         try (InputStream raw = source.open(file);
                 DigestInputStream digest = new DigestInputStream(new BufferedInputStream(raw, 1 << 16), sha256());
@@ -188,6 +222,11 @@ public final class ModelFolder {
     public interface ModelSource {
         InputStream open(String fileName) throws IOException;
 
+        /** The folder on disk, where there is one (TorchScript models are loaded from a path). */
+        default java.util.Optional<Path> directory() {
+            return java.util.Optional.empty();
+        }
+
         String describe(String fileName);
 
         static ModelSource directory(Path dir) {
@@ -200,6 +239,11 @@ public final class ModelFolder {
                 @Override
                 public String describe(String fileName) {
                     return dir.resolve(fileName).toString();
+                }
+
+                @Override
+                public java.util.Optional<Path> directory() {
+                    return java.util.Optional.of(dir);
                 }
             };
         }

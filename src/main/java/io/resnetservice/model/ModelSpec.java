@@ -30,9 +30,12 @@ public record ModelSpec(
             throw new IllegalArgumentException("model.json: architecture must be \"resnet\", was \"" + architecture + '"');
         }
         format = format == null ? Format.DJL : format;
-        if (format == Format.DJL) {
+        if (format != Format.TORCHSCRIPT) {
             Objects.requireNonNull(variant, "model.json: variant (textbook or torchvision) is required");
             ResNetArchitecture.ofDepth(depth);
+        }
+        if (format == Format.TORCHVISION_NPZ && variant != ResNetVariant.TORCHVISION) {
+            throw new IllegalArgumentException("model.json: torchvision-npz weights need variant \"torchvision\"");
         }
         Objects.requireNonNull(weights, "model.json: weights (the file name of the weights) is required");
         labels = labels == null ? "labels.txt" : labels;
@@ -44,7 +47,11 @@ public record ModelSpec(
     }
 
     public enum Format {
+        /** Our blocks, weights in DJL's parameter format (what {@code train} writes). */
         @JsonProperty("djl") DJL,
+        /** Our TORCHVISION-variant blocks, weights as a torchvision state_dict in an .npz file. */
+        @JsonProperty("torchvision-npz") TORCHVISION_NPZ,
+        /** A TorchScript module ({@code torch.jit.script} or {@code trace}) run as it is. */
         @JsonProperty("torchscript") TORCHSCRIPT
     }
 

@@ -1,0 +1,94 @@
+package io.resnetservice.model;
+
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+
+/**
+ * Reads NumPy's {@code .npz} (a zip of {@code .npy} files), as {@code numpy.savez} writes it, for
+ * little-endian float32 arrays in C order: what {@code tools/torchvision_export.py} produces.
+ */
+public final class Npz {
+
+    /** One array: its shape and its values in row-major order. */
+    public record Array(long[] shape, float[] data) {
+        public String shapeText() {
+            return java.util.Arrays.toString(shape);
+        }
+    }
+
+    private static final Pattern DESCR = Pattern.compile("'descr':\\s*'([^']*)'");
+    private static final Pattern FORTRAN = Pattern.compile("'fortran_order':\\s*(True|False)");
+    private static final Pattern SHAPE = Pattern.compile("'shape':\\s*\\(([^)]*)\\)");
+
+    private Npz() {}
+
+    public static Map<String, Array> read(InputStream in) throws IOException {
+        Map<String, Array> arrays = new LinkedHashMap<>();
+        try (ZipInputStream zip = new ZipInputStream(in)) {
+            ZipEntry entry;
+            while ((entry = zip.getNextEntry()) != null) {
+                String name = entry.getName();
+                if (!name.endsWith(".npy")) {
+                    throw new IOException("not an .npz file: entry " + name + " is not an .npy array");
+                }
+                arrays.put(name.substring(0, name.length() - 4), readNpy(zip.readAllBytes(), name));
+            }
+        }
+        if (arrays.isEmpty()) {
+            throw new IOException("not an .npz file (no arrays found)");
+        }
+        return arrays;
+    }
+
+    public static Array readNpy(byte[] bytes, String name) throws IOException {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
+        byte[] magic = new byte[6];
+        in.readFully(magic);
+        if (magic[0] != (byte) 0x93 || !new String(magic, 1, 5, StandardCharsets.US_ASCII).equals("NUMPY")) {
+            throw new IOException(name + " is not an .npy array");
+        }
+        int major = in.readUnsignedByte();
+        in.readUnsignedByte();
+        int headerLength = major == 1
+                ? Short.toUnsignedInt(Short.reverseBytes(in.readShort()))
+                : Integer.reverseBytes(in.readInt());
+        byte[] headerBytes = new byte[headerLength];
+        in.readFully(headerBytes);
+        String header = new String(headerBytes, StandardCharsets.ISO_8859_1);
+        Matcher descr = DESCR.matcher(header);
+        Matcher fortran = FORTRAN.matcher(header);
+        Matcher shapeMatch = SHAPE.matcher(header);
+        if (!descr.find() || !fortran.find() || !shapeMatch.find()) {
+            throw new IOException(name + ": unreadable .npy header " + header.strip());
+        }
+        if (!descr.group(1).equals("<f4") || fortran.group(1).equals("True")) {
+            throw new IOException(name + ": expected little-endian float32 in C order, found " + descr.group(1)
+                    + (fortran.group(1).equals("True") ? " in Fortran order" : ""));
+        }
+        String[] dims = shapeMatch.group(1).split(",");
+        long[] shape = java.util.Arrays.stream(dims).map(String::strip).filter(s -> !s.isEmpty())
+                .mapToLong(Long::parseLong).toArray();
+        long count = 1;
+        for (long d : shape) {
+            count *= d;
+        }
+        int offset = 6 + 2 + (major == 1 ? 2 : 4) + headerLength;
+        if (bytes.length - offset != count * 4) {
+            throw new IOException(name + ": holds " + (bytes.length - offset) + " bytes of data, shape needs " + count * 4);
+        }
+        float[] data = new float[(int) count];
+        ByteBuffer.wrap(bytes, offset, (int) count * 4).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
+        return new Array(shape, data);
+    }
+}

@@ -1,0 +1,116 @@
+package io.resnetservice.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Puts a torchvision ResNet's {@code state_dict} ({@code conv1.weight}, {@code layer1.0.bn1.running_mean},
+ * {@code layer2.0.downsample.0.weight}, {@code fc.bias}, ...) into our TORCHVISION-variant blocks. Names
+ * are matched by walking our network in the order torchvision builds its own; every missing, unexpected
+ * or mis-shaped tensor is reported at once.
+ */
+public final class TorchvisionWeights {
+
+    private TorchvisionWeights() {}
+
+    /** Torchvision's name for each of our parameters, in network order. */
+    public static Map<String, Parameter> names(Block resnet) {
+        Map<String, Parameter> names = new LinkedHashMap<>();
+        List<Block> parts = new ArrayList<>(resnet.getChildren().values());
+        List<Block> stem = children(parts.get(0));
+        conv(names, "conv1", stem.get(0));
+        batchNorm(names, "bn1", stem.get(1));
+        for (int stage = 1; stage <= 4; stage++) {
+            List<Block> blocks = children(parts.get(stage));
+            for (int b = 0; b < blocks.size(); b++) {
+                ResidualBlock block = (ResidualBlock) blocks.get(b);
+                String prefix = "layer" + stage + "." + b + ".";
+                int conv = 0;
+                for (Block layer : children(block.residual())) {
+                    if (layer instanceof ai.djl.nn.convolutional.Conv2d) {
+                        conv(names, prefix + "conv" + ++conv, layer);
+                    } else if (layer instanceof ai.djl.nn.norm.BatchNorm) {
+                        batchNorm(names, prefix + "bn" + conv, layer);
+                    }
+                }
+                if (block.shortcut() != null) {
+                    List<Block> downsample = children(block.shortcut());
+                    conv(names, prefix + "downsample.0", downsample.get(0));
+                    batchNorm(names, prefix + "downsample.1", downsample.get(1));
+                }
+            }
+        }
+        Block linear = children(parts.get(5)).get(2);
+        names.put("fc.weight", linear.getParameters().get("weight"));
+        names.put("fc.bias", linear.getParameters().get("bias"));
+        return names;
+    }
+
+    /**
+     * Replaces the values of an initialised network's parameters with the state_dict's.
+     *
+     * @throws ModelLoadException listing every tensor that is missing, unexpected or mis-shaped
+     */
+    public static void load(Block resnet, Map<String, Npz.Array> stateDict, NDManager manager, String source) {
+        Map<String, Parameter> targets = names(resnet);
+        List<String> problems = new ArrayList<>();
+        TreeSet<String> missing = new TreeSet<>(targets.keySet());
+        missing.removeAll(stateDict.keySet());
+        TreeSet<String> unexpected = new TreeSet<>(stateDict.keySet());
+        unexpected.removeAll(targets.keySet());
+        unexpected.removeIf(name -> name.endsWith("num_batches_tracked"));
+        if (!missing.isEmpty()) {
+            problems.add("missing " + missing);
+        }
+        if (!unexpected.isEmpty()) {
+            problems.add("unexpected " + unexpected);
+        }
+        List<String> misshaped = new ArrayList<>();
+        targets.forEach((name, parameter) -> {
+            Npz.Array array = stateDict.get(name);
+            if (array != null && !new Shape(array.shape()).equals(parameter.getArray().getShape())) {
+                misshaped.add(name + " is " + array.shapeText() + ", expected " + parameter.getArray().getShape());
+            }
+        });
+        if (!misshaped.isEmpty()) {
+            problems.add("mis-shaped " + misshaped);
+        }
+        if (!problems.isEmpty()) {
+            throw new ModelLoadException(source + ": the state_dict does not fit a torchvision ResNet of this depth and "
+                    + "class count: " + String.join("; ", problems), null);
+        }
+        targets.forEach((name, parameter) -> {
+            Npz.Array array = stateDict.get(name);
+            NDArray value = manager.create(array.data(), new Shape(array.shape()));
+            // The parameter keeps its identity (the block holds it); only its native storage is swapped.
+            ((ai.djl.pytorch.engine.PtNDArray) parameter.getArray()).intern(value);
+        });
+    }
+
+    private static List<Block> children(Block block) {
+        return new ArrayList<>(block.getChildren().values());
+    }
+
+    private static void conv(Map<String, Parameter> names, String prefix, Block conv) {
+        names.put(prefix + ".weight", conv.getParameters().get("weight"));
+        Parameter bias = conv.getParameters().contains("bias") ? conv.getParameters().get("bias") : null;
+        if (bias != null) {
+            names.put(prefix + ".bias", bias);
+        }
+    }
+
+    private static void batchNorm(Map<String, Parameter> names, String prefix, Block bn) {
+        names.put(prefix + ".weight", bn.getParameters().get("gamma"));
+        names.put(prefix + ".bias", bn.getParameters().get("beta"));
+        names.put(prefix + ".running_mean", bn.getParameters().get("runningMean"));
+        names.put(prefix + ".running_var", bn.getParameters().get("runningVar"));
+    }
+}
