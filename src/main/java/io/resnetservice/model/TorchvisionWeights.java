@@ -89,9 +89,13 @@ public final class TorchvisionWeights {
         }
         targets.forEach((name, parameter) -> {
             Npz.Array array = stateDict.get(name);
-            NDArray value = manager.create(array.data(), new Shape(array.shape()));
-            // The parameter keeps its identity (the block holds it); only its native storage is swapped.
-            ((ai.djl.pytorch.engine.PtNDArray) parameter.getArray()).intern(value);
+            // create() wraps a Java-owned buffer that lives only as long as that NDArray object; the clone
+            // owns native memory, so it can outlive it inside the parameter.
+            try (NDArray borrowed = manager.create(array.data(), new Shape(array.shape()))) {
+                NDArray owned = borrowed.duplicate();
+                // The parameter keeps its identity (the block holds it); only its native storage is swapped.
+                ((ai.djl.pytorch.engine.PtNDArray) parameter.getArray()).intern(owned);
+            }
         });
     }
 

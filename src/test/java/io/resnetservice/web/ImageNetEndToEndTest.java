@@ -1,0 +1,111 @@
+package io.resnetservice.web;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.resnetservice.ResnetServiceApplication;
+import io.resnetservice.image.ImageDecoder;
+import io.resnetservice.model.ModelFolder;
+import io.resnetservice.model.Npz;
+import io.resnetservice.preprocess.Preprocessor;
+import io.resnetservice.support.Http;
+import io.resnetservice.support.Multipart;
+import io.resnetservice.support.Python;
+import io.resnetservice.support.TestImages;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.GradientPaint;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * An ImageNet-style model from torchvision, served over HTTP: our decoding and preprocessing against
+ * torchvision's transforms on the same JPEG, and our answer against torchvision's.
+ */
+class ImageNetEndToEndTest {
+
+    static BufferedImage photo() {
+        BufferedImage image = new BufferedImage(500, 375, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setPaint(new GradientPaint(0, 0, new Color(30, 90, 200), 500, 375, new Color(240, 200, 60)));
+        g.fillRect(0, 0, 500, 375);
+        g.setColor(new Color(200, 30, 40));
+        g.fillOval(150, 90, 200, 180);
+        g.setStroke(new BasicStroke(9));
+        g.setColor(new Color(20, 120, 40));
+        g.drawLine(20, 340, 480, 30);
+        g.dispose();
+        return image;
+    }
+
+    @Test
+    void aJpegIsPreprocessedAndClassifiedAsTorchvisionDoes(@TempDir Path tmp) throws Exception {
+        Python.assumeTorchvision();
+        Path models = tmp.resolve("models");
+        Python.tool("torchvision_export.py", "--arch", "resnet18", "--seed", "5",
+                "--out", models.resolve("imagenet-resnet18").toString());
+        Python.tool("torchvision_export.py", "--arch", "resnet18", "--seed", "5", "--format", "torchscript",
+                "--out", models.resolve("imagenet-resnet18-ts").toString());
+        byte[] jpeg = TestImages.jpeg(photo(), 0.9f);
+        Path file = tmp.resolve("photo.jpg");
+        Files.write(file, jpeg);
+        Python.tool("torchvision_reference.py", "--image", file.toString(), "--out", tmp.resolve("ref").toString(),
+                "--arch", "resnet18", "--seed", "5");
+        float[] expectedTensor = Npz.readNpy(Files.readAllBytes(tmp.resolve("ref-tensor.npy")), "tensor").data();
+        float[] expectedProbabilities = Npz.readNpy(Files.readAllBytes(tmp.resolve("ref-probabilities.npy")), "p").data();
+
+        // Preprocessing: decode + shorter-side resize to 256 + center crop 224 + normalise.
+        ModelFolder folder = ModelFolder.open(ModelFolder.ModelSource.directory(models.resolve("imagenet-resnet18")));
+        float[] ours = new Preprocessor(folder.spec().input(), folder.spec().preprocess())
+                .apply(new ImageDecoder(40_000_000).decode(jpeg));
+        double max = 0;
+        double mean = 0;
+        for (int i = 0; i < ours.length; i++) {
+            double d = Math.abs(ours[i] - expectedTensor[i]);
+            max = Math.max(max, d);
+            mean += d;
+        }
+        mean /= ours.length;
+        System.out.printf("preprocessing vs torchvision (normalised units): max |diff| %.4f, mean |diff| %.5f%n", max, mean);
+        // Pillow rounds to 8 bits after each resize pass and decodes JPEG with libjpeg-turbo: a few levels of 255.
+        assertTrue(max < 0.15, "max " + max);
+        assertTrue(mean < 0.01, "mean " + mean);
+
+        ConfigurableApplicationContext app = new SpringApplicationBuilder(ResnetServiceApplication.class).run(
+                "--server.port=0", "--resnet.model-dir=" + models, "--resnet.device=cpu",
+                "--management.server.port=", "--spring.main.banner-mode=off");
+        try {
+            Http http = new Http(Integer.parseInt(app.getEnvironment().getProperty("local.server.port")));
+            for (String model : new String[] {"imagenet-resnet18", "imagenet-resnet18-ts"}) {
+                Http.Response r = http.post("/api/v1/models/" + model + "/classify?topK=5",
+                        new Multipart().file("image", "photo.jpg", "image/jpeg", jpeg));
+                assertEquals(200, r.status(), r.body());
+                JsonNode predictions = r.json().at("/results/0/predictions");
+                int best = 0;
+                for (int i = 1; i < expectedProbabilities.length; i++) {
+                    if (expectedProbabilities[i] > expectedProbabilities[best]) {
+                        best = i;
+                    }
+                }
+                assertEquals(best, predictions.get(0).get("index").asInt(), model + " top-1");
+                double worst = 0;
+                for (JsonNode p : predictions) {
+                    worst = Math.max(worst, Math.abs(p.get("probability").asDouble()
+                            - expectedProbabilities[p.get("index").asInt()]));
+                }
+                System.out.printf("%s over HTTP vs torchvision: top-1 %s, max |probability diff| in top-5 %.2e%n",
+                        model, predictions.get(0).get("label").asString(), worst);
+                assertTrue(worst < 2e-3, model + ": " + worst);
+            }
+        } finally {
+            app.close();
+        }
+    }
+}
