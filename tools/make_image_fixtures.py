@@ -48,6 +48,37 @@ def main():
     exif = Image.Exif()
     exif[0x0112] = 6
     save("exif-orientation-6.jpg", stored, quality=92, exif=exif.tobytes())
+    bad_inputs()
+
+
+def bad_inputs():
+    """Files for the bad-input corpus (src/test/resources/bad-inputs, described by its cases.json)."""
+    out = os.path.join(OUT, "..", "bad-inputs")
+    os.makedirs(out, exist_ok=True)
+
+    def write(name, data):
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(data)
+
+    def encoded(im, fmt, **kw):
+        buf = io.BytesIO()
+        im.save(buf, fmt, **kw)
+        return buf.getvalue()
+
+    jpeg = encoded(scene(), "JPEG", quality=92)
+    png = encoded(scene(), "PNG")
+    gif = encoded(scene().convert("P"), "GIF")
+    write("truncated.jpg", jpeg[: len(jpeg) // 2])
+    write("truncated.png", png[: len(png) // 2])
+    write("truncated.gif", gif[: len(gif) // 2])
+    write("text.txt", b"this is not an image, whatever its Content-Type says\n")
+    write("pixel.png", encoded(Image.new("RGB", (1, 1), (255, 0, 0)), "PNG"))
+    write("line-10000x1.png", encoded(Image.new("L", (10000, 1), 128), "PNG"))
+    # A JPEG header claiming 60000x60000 pixels with hardly any data behind it.
+    sof = jpeg.find(b"\xff\xc0")
+    bomb = bytearray(jpeg[: sof + 200])
+    bomb[sof + 5: sof + 9] = (60000).to_bytes(2, "big") + (60000).to_bytes(2, "big")
+    write("bomb-60000x60000.jpg", bytes(bomb))
 
 
 if __name__ == "__main__":

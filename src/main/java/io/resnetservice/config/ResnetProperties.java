@@ -27,7 +27,8 @@ public record ResnetProperties(
         String defaultModel,
         @DefaultValue @Valid @NotNull Limits limits,
         @DefaultValue @Valid @NotNull Batching batching,
-        @DefaultValue @Valid @NotNull Threads threads) {
+        @DefaultValue @Valid @NotNull Threads threads,
+        @DefaultValue @Valid @NotNull Security security) {
 
     /**
      * @param maxImageBytes largest single image accepted
@@ -64,6 +65,9 @@ public record ResnetProperties(
      * libtorch's thread pools; 0 keeps the engine's default (intra-op: one per core). The OpenMP wait
      * policy is an environment variable read when the process starts: set {@code OMP_WAIT_POLICY=PASSIVE}.
      */
+    /** @param apiKeys keys accepted on the inference endpoints; empty turns the check off */
+    public record Security(@DefaultValue({}) java.util.List<String> apiKeys) {}
+
     public record Threads(
             @DefaultValue("0") @Min(0) int intraOp,
             @DefaultValue("0") @Min(0) int interOp) {}

@@ -149,6 +149,11 @@ public final class LoadedModel implements AutoCloseable {
         return folder.inputShape(1);
     }
 
+    /** The manager that owns this model's weights; request managers hang below it. */
+    public ai.djl.ndarray.NDManager rootManager() {
+        return model.getNDManager();
+    }
+
     public ModelFolder folder() {
         return folder;
     }

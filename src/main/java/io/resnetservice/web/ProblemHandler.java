@@ -101,6 +101,10 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     }
 
     static ResponseEntity<ProblemDetail> problem(HttpStatus status, ProblemType type, String message) {
+        if (status.is4xxClientError() || status == HttpStatus.SERVICE_UNAVAILABLE) {
+            // The request id is on the line (MDC), so a client's report can be matched with it.
+            log.info("Answered {} {}: {}", status.value(), type.uri(), message);
+        }
         ProblemDetail detail = ProblemDetail.forStatusAndDetail(status, message);
         detail.setType(type.uri());
         detail.setTitle(type.title());
