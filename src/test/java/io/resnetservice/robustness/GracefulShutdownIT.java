@@ -1,0 +1,138 @@
+package io.resnetservice.robustness;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.resnetservice.support.Multipart;
+import io.resnetservice.support.TestImages;
+import io.resnetservice.support.TestModels;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** SIGTERM to the packaged jar under load: readiness goes down, accepted requests finish, the process exits. */
+class GracefulShutdownIT {
+
+    static final int SHUTDOWN_PHASE_SECONDS = 20;
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void sigtermUnderLoadLosesNothing() throws Exception {
+        Path jar = Path.of(System.getProperty("app.jar", "target/resnet-service-0.1.0-SNAPSHOT.jar"));
+        assertTrue(Files.exists(jar), "package the jar first: " + jar);
+        Path models = TestModels.repositoryWithRandomFashionModel();
+        int port = freePort();
+        Path log = Files.createTempFile("resnet-shutdown", ".log");
+        Process app = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true", "-jar", jar.toString(), "--server.port=" + port,
+                "--resnet.model-dir=" + models, "--resnet.device=cpu",
+                "--spring.lifecycle.timeout-per-shutdown-phase=" + SHUTDOWN_PHASE_SECONDS + "s")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        String base = "http://localhost:" + port;
+        try {
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (status(client, base + "/actuator/health/readiness") != 200) {
+                assertTrue(app.isAlive() && System.nanoTime() < until, "the service never became ready: " + Files.readString(log));
+                Thread.sleep(250);
+            }
+
+            Multipart images = new Multipart();
+            for (int i = 0; i < 4; i++) {
+                images.file("image", "i" + i, "image/png", TestImages.png(TestImages.grey(28, 28, i)));
+            }
+            byte[] body = images.bytes();
+            AtomicBoolean running = new AtomicBoolean(true);
+            ConcurrentLinkedQueue<Integer> statuses = new ConcurrentLinkedQueue<>();
+            ConcurrentLinkedQueue<String> notAccepted = new ConcurrentLinkedQueue<>();
+            List<Thread> load = new ArrayList<>();
+            for (int t = 0; t < 6; t++) {
+                Thread thread = new Thread(() -> {
+                    while (running.get()) {
+                        try {
+                            HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/classify"))
+                                    .timeout(Duration.ofSeconds(30)).header("Content-Type", images.contentType())
+                                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                                    HttpResponse.BodyHandlers.ofString());
+                            statuses.add(r.statusCode());
+                        } catch (IOException e) {
+                            // Refused or closed before a request was read: the server never accepted it.
+                            notAccepted.add(e.getClass().getSimpleName());
+                            sleep(20);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                });
+                thread.start();
+                load.add(thread);
+            }
+            Thread.sleep(2000);
+            int servedBefore = statuses.size();
+            long sigterm = System.nanoTime();
+            app.destroy(); // SIGTERM
+            long readinessDown = -1;
+            while (System.nanoTime() - sigterm < TimeUnit.SECONDS.toNanos(5)) {
+                if (status(client, base + "/actuator/health/readiness") != 200) {
+                    readinessDown = (System.nanoTime() - sigterm) / 1_000_000;
+                    break;
+                }
+                Thread.sleep(20);
+            }
+            boolean exited = app.waitFor(SHUTDOWN_PHASE_SECONDS + 10, TimeUnit.SECONDS);
+            long exitMillis = (System.nanoTime() - sigterm) / 1_000_000;
+            running.set(false);
+            for (Thread thread : load) {
+                thread.join(35_000);
+            }
+            long failures = statuses.stream().filter(s -> s != 200).count();
+            System.out.printf("graceful shutdown: %d requests answered (%d before SIGTERM), %d failed, %d not accepted;"
+                    + " readiness down after %d ms, exit after %d ms (code %s)%n", statuses.size(), servedBefore,
+                    failures, notAccepted.size(), readinessDown, exitMillis, exited ? app.exitValue() : "none");
+            assertTrue(servedBefore > 0, "the load ran");
+            assertTrue(readinessDown >= 0 && readinessDown < 1000, "readiness went down at once: " + readinessDown);
+            assertTrue(exited, "the process exited within the shutdown phase");
+            assertEquals(0, failures, "every accepted request was answered 200: " + statuses);
+        } finally {
+            app.destroyForcibly();
+        }
+    }
+
+    static int status(HttpClient client, String url) {
+        try {
+            return client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).GET().build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
