@@ -50,12 +50,13 @@ public class ClassifyController {
     })
     @interface ImageBody {}
 
-    /** The multipart form as OpenAPI shows it: a file picker per image. */
+    /** The multipart form as OpenAPI shows it: a file picker (repeat the part for more images). */
     @Schema(name = "ImageUpload")
     record ImageUpload(
-            @io.swagger.v3.oas.annotations.media.ArraySchema(
-                    schema = @Schema(type = "string", format = "binary", description = "An image file"))
-                    List<byte[]> image) {}
+            @Schema(type = "string", format = "binary", requiredMode = Schema.RequiredMode.REQUIRED,
+                    description = "An image file (JPEG, PNG, GIF, BMP, WebP). Send several parts named image to "
+                            + "classify several images in one request.")
+                    byte[] image) {}
 
     private static final String TOP_K_DOC = "How many classes to return per image, 1 to the number of classes";
 

@@ -213,7 +213,7 @@ class ClassifyApiTest extends RandomModelServiceTest {
         JsonNode form = doc.at("/components/schemas/" + ref.substring(ref.lastIndexOf('/') + 1));
         JsonNode image = form.at("/properties/image");
         assertFalse(image.isMissingNode(), classify.toString());
-        assertEquals("binary", image.at("/items/format").asString(), image.toString());
+        assertEquals("binary", image.at("/format").asString(), image.toString());
         assertFalse(classify.at("/requestBody/content/application~1octet-stream").isMissingNode(), classify.toString());
         for (String status : new String[] {"200", "400", "404", "413", "415"}) {
             assertFalse(classify.at("/responses/" + status).isMissingNode(), "response " + status);

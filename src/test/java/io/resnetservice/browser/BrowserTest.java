@@ -1,0 +1,150 @@
+package io.resnetservice.browser;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.resnetservice.support.Datasets;
+import io.resnetservice.support.TestImages;
+import io.resnetservice.training.FashionMnist;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+/**
+ * What a person sees, in Debian's headless Chromium: the demo page classifies an uploaded Fashion-MNIST
+ * image, and Swagger UI's "Try it out" uploads a file. Screenshots land in target/screenshots.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class BrowserTest {
+
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    static final Path SCREENSHOTS = Path.of("target", "screenshots");
+
+    static ChromeDriver browser;
+    static Path upload;
+    static String expectedLabel;
+
+    @LocalServerPort
+    int port;
+
+    @BeforeAll
+    static void start() throws IOException {
+        boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
+        if (System.getenv("CI") == null) {
+            Assumptions.assumeTrue(installed, "Debian's chromium and chromium-driver are not installed"
+                    + " (apt-get install chromium chromium-driver)");
+        }
+        FashionMnist.Split test = FashionMnist.test(Datasets.fashionMnist()).first(1);
+        BufferedImage image = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+        image.getRaster().setDataElements(0, 0, 28, 28, test.images());
+        expectedLabel = FashionMnist.LABELS.get(test.label(0));
+        Files.createDirectories(SCREENSHOTS);
+        upload = SCREENSHOTS.resolve("fashion-mnist-test-0.png").toAbsolutePath();
+        Files.write(upload, TestImages.png(image));
+
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--window-size=1280,1400",
+                "--user-data-dir=" + Files.createTempDirectory("chromium-profile"));
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+        browser = new ChromeDriver(service, options);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+    }
+
+    static void screenshot(String name) throws IOException {
+        Files.write(SCREENSHOTS.resolve(name), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    }
+
+    WebDriverWait waiting() {
+        return new WebDriverWait(browser, Duration.ofSeconds(30));
+    }
+
+    @Test
+    void theDemoPageClassifiesAnUploadedImage() throws IOException {
+        try {
+            classifyOnTheDemoPage();
+        } finally {
+            screenshot("demo-page.png");
+        }
+    }
+
+    private void classifyOnTheDemoPage() {
+        browser.get("http://localhost:" + port + "/");
+        waiting().until(d -> !d.findElements(By.cssSelector("#model-facts dd")).isEmpty());
+        String parameters = browser.findElement(By.cssSelector("[data-fact=parameters]")).getText();
+        assertEquals("11,178,378", parameters);
+        assertTrue(browser.findElement(By.cssSelector("[data-fact=test-accuracy]")).getText().endsWith("%"));
+
+        browser.findElement(By.id("file-input")).sendKeys(upload.toString());
+        waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#results .prediction"), 5));
+        List<WebElement> predictions = browser.findElements(By.cssSelector("#results .prediction"));
+        assertEquals(expectedLabel, predictions.get(0).findElement(By.className("label")).getText());
+        for (WebElement bar : browser.findElements(By.cssSelector("#results .bar"))) {
+            assertTrue(bar.getSize().getWidth() > 0, "each bar is drawn");
+        }
+        int top = browser.findElements(By.cssSelector("#results .bar")).get(0).getSize().getWidth();
+        int second = browser.findElements(By.cssSelector("#results .bar")).get(1).getSize().getWidth();
+        assertTrue(top >= second, "bars are proportional and sorted");
+        assertTrue(browser.findElement(By.cssSelector("#results .timing")).getText().contains("ms"));
+    }
+
+    @Test
+    void swaggerUiTriesTheClassifyOperationWithAFile() throws IOException {
+        try {
+            tryClassifyInSwaggerUi();
+        } finally {
+            screenshot("swagger-ui-classify.png");
+        }
+    }
+
+    private void tryClassifyInSwaggerUi() {
+        browser.get("http://localhost:" + port + "/swagger-ui/index.html");
+        WebElement operation = waiting().until(ExpectedConditions.elementToBeClickable(
+                By.cssSelector("#operations-Classification-classify .opblock-summary")));
+        operation.click();
+        // Swagger UI re-renders while it expands; click until the Execute button shows.
+        waiting().until(d -> {
+            d.findElement(By.cssSelector("#operations-Classification-classify .try-out__btn")).click();
+            return !d.findElements(By.cssSelector("#operations-Classification-classify .execute")).isEmpty();
+        });
+        WebElement file = waiting().until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#operations-Classification-classify input[type=file]")));
+        file.sendKeys(upload.toString());
+        browser.findElement(By.cssSelector("#operations-Classification-classify .execute")).click();
+        WebElement status = waiting().until(ExpectedConditions.visibilityOfElementLocated(
+                By.cssSelector("#operations-Classification-classify .live-responses-table tbody .response-col_status")));
+        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView()", status);
+        assertEquals("200", status.getText().strip().split("\\s+")[0]);
+        String body = browser.findElement(By.cssSelector(
+                "#operations-Classification-classify .live-responses-table tbody .response-col_description pre")).getText();
+        assertTrue(body.contains("\"label\": \"" + expectedLabel + "\""), body);
+    }
+}
