@@ -9,11 +9,21 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
 /**
  * Starts the web service, or with a first argument of {@code train} or {@code evaluate} runs that
- * command on Fashion-MNIST instead (no web server).
+ * command on Fashion-MNIST instead (no web server); {@code engine} prints the PyTorch engine's facts.
  */
 @SpringBootApplication
 @ConfigurationPropertiesScan
 public class ResnetServiceApplication {
+
+    /**
+     * Starts the PyTorch engine and says what it is. The container build runs it once so that the
+     * native libraries are extracted into the image rather than at every start.
+     */
+    static void engine() {
+        ai.djl.engine.Engine engine = ai.djl.engine.Engine.getEngine("PyTorch");
+        System.out.printf("%s %s, %d GPU(s), cache %s%n", engine.getEngineName(), engine.getVersion(),
+                engine.getGpuCount(), ai.djl.util.Utils.getEngineCacheDir());
+    }
 
     public static void main(String[] args) throws Exception {
         // DJL must never reach the network: no engine download, no telemetry probe.
@@ -25,6 +35,7 @@ public class ResnetServiceApplication {
         switch (command) {
             case "train" -> TrainCommand.main(rest);
             case "evaluate" -> EvaluateCommand.main(rest);
+            case "engine" -> engine();
             default -> SpringApplication.run(ResnetServiceApplication.class, args);
         }
     }

@@ -64,18 +64,19 @@ public class ModelRegistry implements DisposableBean {
         return models.values().iterator().next();
     }
 
-    /** Before the engine starts, DJL reads these; afterwards set the intra-op pool directly. */
+    /**
+     * Before the engine starts, DJL reads these; afterwards set the intra-op pool directly. libtorch
+     * sizes its pool by the machine's cores, not a container's CPU limit, so the default follows the
+     * JVM's count, which does honour the limit.
+     */
     private static void configureThreads(ResnetProperties.Threads threads) {
-        if (threads.intraOp() > 0) {
-            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads.intraOp()));
-        }
+        int intraOp = threads.intraOp() > 0 ? threads.intraOp() : Runtime.getRuntime().availableProcessors();
+        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(intraOp));
         if (threads.interOp() > 0) {
             System.setProperty("ai.djl.pytorch.num_interop_threads", Integer.toString(threads.interOp()));
         }
         Engine.getInstance();
-        if (threads.intraOp() > 0) {
-            ai.djl.pytorch.jni.JniUtils.setNumThreads(threads.intraOp());
-        }
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(intraOp);
     }
 
     static Device device(String setting) {

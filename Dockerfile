@@ -1,0 +1,51 @@
+# syntax=docker/dockerfile:1
+# resnet-service container image.
+#   docker build -t resnet-service .
+#   docker run --rm -p 8080:8080 --read-only --tmpfs /tmp resnet-service
+# Base images are arguments so that a registry mirror or a locally built base can stand in.
+# GPU: build with MAVEN_PROFILES=cuda (CUDA libtorch instead of the CPU build) on a CUDA runtime base,
+#   docker build --build-arg MAVEN_PROFILES=cuda \
+#                --build-arg BASE_IMAGE=nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04 -t resnet-service:cuda .
+# (the CUDA base needs a JRE 17 added; see the README's Kubernetes section).
+ARG BUILDER_IMAGE=eclipse-temurin:17-jdk
+ARG BASE_IMAGE=eclipse-temurin:17-jre
+
+FROM ${BUILDER_IMAGE} AS build
+ARG MAVEN_PROFILES=
+WORKDIR /src
+# Dependencies first: this layer is rebuilt only when the POM changes.
+COPY .mvn/ .mvn/
+COPY mvnw pom.xml ./
+RUN ./mvnw -B -q dependency:go-offline ${MAVEN_PROFILES:+-P$MAVEN_PROFILES}
+COPY src/ src/
+RUN ./mvnw -B -q package -DskipTests ${MAVEN_PROFILES:+-P$MAVEN_PROFILES} \
+ && cp target/resnet-service-*.jar /app.jar \
+ && java -Djarmode=tools -jar /app.jar extract --layers --launcher --destination /layers
+# Extract libtorch and DJL's JNI library now, into a fixed folder, so the container starts offline and
+# never writes outside /tmp.
+ENV DJL_CACHE_DIR=/opt/djl ENGINE_CACHE_DIR=/opt/djl
+RUN java -Dai.djl.offline=true -jar /app.jar engine
+
+FROM ${BASE_IMAGE}
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="resnet-service" \
+      org.opencontainers.image.description="Image classification over HTTP with a ResNet built from residual blocks (Java, DJL, PyTorch engine)" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.vendor="resnet-service"
+WORKDIR /app
+# Least-changing layers first: libraries, the Boot loader, the natives, then our own classes and model.
+COPY --from=build /layers/dependencies/ ./
+COPY --from=build /layers/spring-boot-loader/ ./
+COPY --from=build /layers/snapshot-dependencies/ ./
+COPY --from=build /opt/djl /opt/djl
+COPY --from=build /layers/application/ ./
+# The JVM sizes its heap from the container's memory limit; libtorch's native memory needs the rest.
+# libtorch's intra-op threads follow the CPUs the JVM sees (the container's CPU limit).
+ENV DJL_CACHE_DIR=/opt/djl \
+    ENGINE_CACHE_DIR=/opt/djl \
+    OMP_WAIT_POLICY=PASSIVE \
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError -Dai.djl.offline=true -Djava.io.tmpdir=/tmp"
+USER 10001:10001
+EXPOSE 8080
+ENTRYPOINT ["java", "org.springframework.boot.loader.launch.JarLauncher"]
