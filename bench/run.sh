@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The throughput benchmark: in-process forward and preprocessing figures, Debian torch's reference
+# figures, and HTTP throughput/latency under hey, for ResNet-18 at 224 and the default Fashion-MNIST
+# model, batching on and off. Prints everything and writes bench/results/<date>.txt.
+#
+#   bench/run.sh            (needs: apt-get install hey python3-torchvision)
+#   SECONDS_PER_POINT=2 REQUESTS=100 bench/run.sh   (quicker, noisier)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_POINT=${SECONDS_PER_POINT:-4}
+REQUESTS=${REQUESTS:-300}
+THREADS=$(nproc)
+OUT=bench/results/$(date -u +%Y-%m-%d).txt
+WORK=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+mkdir -p bench/results
+export OMP_WAIT_POLICY=PASSIVE
+
+./mvnw -q -B -DskipTests package test-compile
+./mvnw -q -B dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test
+CP="target/test-classes:target/classes:$(cat "$WORK/cp.txt")"
+JAR=$(ls target/resnet-service-*.jar | head -1)
+
+# Models: torchvision's ResNet-18 (seeded weights) in our blocks, and the embedded Fashion-MNIST model.
+/usr/bin/python3 tools/torchvision_export.py --arch resnet18 --out "$WORK/models-224/resnet18-224" >/dev/null
+mkdir -p "$WORK/models-28/fashion-mnist-resnet18"
+cp src/main/resources/models/fashion-mnist-resnet18/* "$WORK/models-28/fashion-mnist-resnet18/"
+
+{
+echo "# resnet-service benchmark, $(date -u +%FT%TZ)"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB"
+echo "threads: libtorch intra-op $THREADS, OMP_WAIT_POLICY=$OMP_WAIT_POLICY"
+echo
+echo "## In-process forward (images/s, median of 5 windows)"
+java -Dai.djl.offline=true -cp "$CP" io.resnetservice.bench.InProcessBenchmark forward "$WORK/models-224/resnet18-224" 1,4,8,16,32 "$SECONDS_PER_POINT" 2>/dev/null | grep '^forward'
+java -Dai.djl.offline=true -cp "$CP" io.resnetservice.bench.InProcessBenchmark forward "$WORK/models-28/fashion-mnist-resnet18" 1,4,8,16,32,256 "$SECONDS_PER_POINT" 2>/dev/null | grep '^forward'
+echo
+echo "## Debian python3-torch $( /usr/bin/python3 -c 'import torch; print(torch.__version__)'), $THREADS threads"
+/usr/bin/python3 tools/bench_torch.py "$THREADS" "$SECONDS_PER_POINT"
+echo
+echo "## Preprocessing (one thread, median)"
+java -Dai.djl.offline=true -cp "$CP" io.resnetservice.bench.InProcessBenchmark preprocess 2>/dev/null | grep '^preprocess'
+echo
+echo "## HTTP (hey, $REQUESTS requests per point, raw image body)"
+/usr/bin/python3 - "$WORK" <<'PY'
+import sys
+from PIL import Image, ImageDraw
+work = sys.argv[1]
+im = Image.new("RGB", (1024, 768), (40, 80, 170))
+ImageDraw.Draw(im).ellipse((300, 200, 700, 500), fill=(220, 40, 40))
+im.save(f"{work}/photo.jpg", quality=90)
+Image.new("L", (28, 28), 0).save(f"{work}/item.png")
+PY
+port=18080
+for model in 224 28; do
+  if [ "$model" = 224 ]; then body="$WORK/photo.jpg"; type=image/jpeg; else body="$WORK/item.png"; type=image/png; fi
+  for batching in true false; do
+    java -Dai.djl.offline=true -jar "$JAR" --server.port=$port --resnet.model-dir="$WORK/models-$model" \
+      --resnet.batching.enabled=$batching --server.tomcat.threads.max=128 --logging.level.root=WARN \
+      > "$WORK/server.log" 2>&1 &
+    server=$!
+    until curl -sf localhost:$port/actuator/health/readiness >/dev/null; do sleep 0.5; done
+    hey -n 20 -c 4 -m POST -T $type -D "$body" http://localhost:$port/api/v1/classify >/dev/null
+    for c in 1 4 16 64; do
+      n=$(( REQUESTS > c * 4 ? REQUESTS : c * 4 ))
+      hey -n $n -c $c -m POST -T $type -D "$body" http://localhost:$port/api/v1/classify > "$WORK/hey.txt"
+      rps=$(awk '/Requests\/sec/{print $2}' "$WORK/hey.txt")
+      p50=$(awk '/ 50% in/{print $3}' "$WORK/hey.txt")
+      p99=$(awk '/ 99% in/{print $3}' "$WORK/hey.txt")
+      ok=$(awk '/\[200\]/{print $2}' "$WORK/hey.txt")
+      errors=$(( n - ${ok:-0} ))
+      echo "http model=$model batching=$batching concurrency=$c images_per_s=$rps p50_s=$p50 p99_s=$p99 requests=$n errors=$errors"
+    done
+    kill $server; wait $server 2>/dev/null || true
+  done
+done
+} | tee "$OUT"
+echo "written to $OUT"

@@ -1,0 +1,112 @@
+package io.resnetservice.bench;
+
+import ai.djl.Device;
+import io.resnetservice.image.ImageDecoder;
+import io.resnetservice.image.Pixels;
+import io.resnetservice.inference.LoadedModel;
+import io.resnetservice.model.ModelFolder;
+import io.resnetservice.preprocess.Preprocessor;
+import io.resnetservice.support.TestImages;
+import java.awt.Color;
+import java.awt.GradientPaint;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * In-process figures for bench/run.sh: forward images/s per batch size for a model folder, and
+ * preprocessing milliseconds per image. Prints one line per figure, "key value", for the script to collect.
+ *
+ * <pre>java ... io.resnetservice.bench.InProcessBenchmark forward MODEL_DIR 1,4,8,16,32
+ * java ... io.resnetservice.bench.InProcessBenchmark preprocess</pre>
+ */
+public final class InProcessBenchmark {
+
+    private InProcessBenchmark() {}
+
+    public static void main(String[] args) {
+        switch (args[0]) {
+            case "forward" -> forward(Path.of(args[1]), Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray(),
+                    args.length > 3 ? Double.parseDouble(args[3]) : 4.0);
+            case "preprocess" -> preprocess();
+            default -> throw new IllegalArgumentException(args[0]);
+        }
+    }
+
+    /** Median over repeated timed windows of images/s, after a warm-up. */
+    static void forward(Path modelDir, int[] batches, double secondsPerBatch) {
+        try (LoadedModel model = LoadedModel.load(ModelFolder.open(ModelFolder.ModelSource.directory(modelDir)), Device.cpu())) {
+            int size = model.preprocessor().tensorSize();
+            Random random = new Random(1);
+            for (int batch : batches) {
+                float[] input = new float[batch * size];
+                for (int i = 0; i < input.length; i++) {
+                    input[i] = (float) random.nextGaussian();
+                }
+                for (int i = 0; i < 3; i++) {
+                    model.forward(input, batch);
+                }
+                double[] rates = new double[5];
+                for (int w = 0; w < rates.length; w++) {
+                    long start = System.nanoTime();
+                    long deadline = start + (long) (secondsPerBatch / rates.length * 1e9);
+                    int images = 0;
+                    do {
+                        model.forward(input, batch);
+                        images += batch;
+                    } while (System.nanoTime() < deadline);
+                    rates[w] = images / ((System.nanoTime() - start) / 1e9);
+                }
+                Arrays.sort(rates);
+                System.out.printf(Locale.ROOT, "forward %s batch=%d images_per_s=%.1f%n", model.name(), batch, rates[2]);
+            }
+        }
+    }
+
+    static void preprocess() {
+        BufferedImage photo = new BufferedImage(1024, 768, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = photo.createGraphics();
+        g.setPaint(new GradientPaint(0, 0, new Color(20, 60, 160), 1024, 768, new Color(230, 190, 90)));
+        g.fillRect(0, 0, 1024, 768);
+        g.setColor(Color.RED);
+        g.fillOval(300, 200, 400, 300);
+        g.dispose();
+        byte[] jpeg = TestImages.jpeg(photo, 0.9f);
+        byte[] png = TestImages.png(TestImages.grey(28, 28, 3));
+        var imagenet = new Preprocessor(new io.resnetservice.model.ModelSpec.Input(3, 224, 224),
+                new io.resnetservice.model.ModelSpec.Preprocess(io.resnetservice.model.ModelSpec.Colour.RGB,
+                        io.resnetservice.model.ModelSpec.Resize.SHORTER_SIDE_CROP, 256,
+                        io.resnetservice.model.ModelSpec.Background.KEEP, java.util.List.of(0.485f, 0.456f, 0.406f),
+                        java.util.List.of(0.229f, 0.224f, 0.225f)));
+        var fashion = new Preprocessor(new io.resnetservice.model.ModelSpec.Input(1, 28, 28),
+                new io.resnetservice.model.ModelSpec.Preprocess(io.resnetservice.model.ModelSpec.Colour.GRAYSCALE,
+                        io.resnetservice.model.ModelSpec.Resize.FIT_PAD, null,
+                        io.resnetservice.model.ModelSpec.Background.DARK, java.util.List.of(0.286f), java.util.List.of(0.353f)));
+        ImageDecoder decoder = new ImageDecoder(40_000_000);
+        System.out.printf(Locale.ROOT, "preprocess jpeg1024x768_to_224 median_ms=%.2f%n", median(() -> {
+            Pixels p = decoder.decode(jpeg);
+            imagenet.apply(p);
+        }, 60));
+        System.out.printf(Locale.ROOT, "preprocess png28_to_28 median_ms=%.3f%n", median(() -> {
+            Pixels p = decoder.decode(png);
+            fashion.apply(p);
+        }, 2000));
+    }
+
+    static double median(Runnable work, int runs) {
+        for (int i = 0; i < Math.max(10, runs / 5); i++) {
+            work.run();
+        }
+        double[] ms = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long start = System.nanoTime();
+            work.run();
+            ms[i] = (System.nanoTime() - start) / 1e6;
+        }
+        Arrays.sort(ms);
+        return ms[runs / 2];
+    }
+}

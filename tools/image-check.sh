@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Builds the container image here, without a Docker engine or a remote base image, and checks it:
+# a Debian base made with debootstrap, the Dockerfile built with buildah, then the image's entrypoint
+# run with `buildah run` until it is ready and classifies an image.
+#
+#   sudo tools/image-check.sh        (installs buildah and debootstrap from Debian when missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STORE=(--storage-driver vfs)
+WORK=${WORK:-/var/tmp/resnet-image-check}
+MIRROR=${MIRROR:-http://deb.debian.org/debian}
+mkdir -p "$WORK"
+
+command -v buildah >/dev/null && command -v debootstrap >/dev/null || {
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq buildah debootstrap >/dev/null; }
+
+base_image() { # name, extra packages
+  local name=$1 packages=$2 root="$WORK/rootfs-$1"
+  if buildah "${STORE[@]}" images --quiet "localhost/$name" >/dev/null 2>&1; then return; fi
+  echo "== making localhost/$name with debootstrap ($packages)"
+  rm -rf "$root"
+  debootstrap --variant=minbase --include="$packages" bookworm "$root" "$MIRROR" >/dev/null
+  rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+  tar -C "$root" -c . | buildah "${STORE[@]}" import - "localhost/$name" >/dev/null 2>&1 || {
+    ctr=$(buildah "${STORE[@]}" from scratch)
+    mnt=$(buildah "${STORE[@]}" mount "$ctr")
+    cp -a "$root"/. "$mnt"/
+    buildah "${STORE[@]}" umount "$ctr" >/dev/null
+    buildah "${STORE[@]}" commit "$ctr" "localhost/$name" >/dev/null
+  }
+}
+base_image debian-jre17 "openjdk-17-jre-headless,ca-certificates,coreutils"
+base_image debian-jdk17 "openjdk-17-jdk-headless,ca-certificates,coreutils"
+
+echo "== buildah bud"
+start=$(date +%s)
+buildah "${STORE[@]}" bud --isolation chroot --layers=false \
+  --build-arg BUILDER_IMAGE=localhost/debian-jdk17 --build-arg BASE_IMAGE=localhost/debian-jre17 \
+  -t localhost/resnet-service:check . | tail -3
+echo "build: $(( $(date +%s) - start )) s"
+buildah "${STORE[@]}" images localhost/resnet-service:check
+
+echo "== run the entrypoint (read-only checks happen in Kubernetes; here: readiness and one answer)"
+ctr=$(buildah "${STORE[@]}" from localhost/resnet-service:check)
+trap 'buildah "${STORE[@]}" rm "$ctr" >/dev/null 2>&1 || true' EXIT
+start=$(date +%s%N)
+buildah "${STORE[@]}" run --isolation chroot --network host "$ctr" -- \
+  java org.springframework.boot.loader.launch.JarLauncher --server.port=18090 > "$WORK/run.log" 2>&1 &
+runner=$!
+until curl -sf localhost:18090/actuator/health/readiness >/dev/null; do
+  kill -0 $runner 2>/dev/null || { tail -30 "$WORK/run.log"; exit 1; }
+  sleep 0.5
+done
+echo "ready after $(( ($(date +%s%N) - start) / 1000000 )) ms"
+/usr/bin/python3 -c "from PIL import Image, ImageDraw; im = Image.new('L', (28, 28), 0); ImageDraw.Draw(im).rectangle((8, 2, 20, 26), fill=230); im.save('$WORK/item.png')"
+curl -s -F image=@"$WORK/item.png" "localhost:18090/api/v1/classify?topK=3"; echo
+kill $runner; wait $runner 2>/dev/null || true
