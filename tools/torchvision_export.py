@@ -91,7 +91,7 @@ def main():
         "name": name, "architecture": "resnet", "depth": DEPTHS[args.arch], "variant": "torchvision",
         "format": args.format, "weights": weights, "labels": "labels.txt",
         "input": {"channels": 3, "height": 224, "width": 224},
-        "preprocess": {"colour": "rgb", "resize": "shorter-side-crop", "resizeShorterSideTo": 256,
+        "preprocess": {"colour": "rgb", "resize": "shorter-side-crop", "resizeShorterSideTo": 256, "filter": "bilinear",
                        "background": "keep", "mean": IMAGENET_MEAN, "std": IMAGENET_STD},
     }
     with open(os.path.join(args.out, "model.json"), "w", encoding="utf-8") as f:

@@ -72,11 +72,13 @@ public record ModelSpec(
             Colour colour,
             Resize resize,
             Integer resizeShorterSideTo,
+            Filter filter,
             Background background,
             List<Float> mean,
             List<Float> std) {
 
         public Preprocess {
+            filter = filter == null ? Filter.BILINEAR : filter;
             Objects.requireNonNull(colour, "model.json: preprocess.colour (grayscale or rgb) is required");
             resize = resize == null ? Resize.SHORTER_SIDE_CROP : resize;
             background = background == null ? Background.KEEP : background;
@@ -95,6 +97,13 @@ public record ModelSpec(
         @JsonProperty("shorter-side-crop") SHORTER_SIDE_CROP,
         /** Fit the whole image into the input keeping its aspect ratio and pad the rest with background. */
         @JsonProperty("fit-pad") FIT_PAD
+    }
+
+    public enum Filter {
+        /** Antialiased bilinear, as torchvision resizes PIL images. */
+        @JsonProperty("bilinear") BILINEAR,
+        /** Area averaging: undoes an upscale most faithfully (small items photographed or enlarged). */
+        @JsonProperty("area") AREA
     }
 
     public enum Background {

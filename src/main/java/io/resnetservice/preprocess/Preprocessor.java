@@ -18,10 +18,12 @@ public final class Preprocessor {
 
     private final ModelSpec.Input input;
     private final ModelSpec.Preprocess recipe;
+    private final Resampler.Filter filter;
 
     public Preprocessor(ModelSpec.Input input, ModelSpec.Preprocess recipe) {
         this.input = input;
         this.recipe = recipe;
+        this.filter = recipe.filter() == ModelSpec.Filter.AREA ? Resampler.Filter.AREA : Resampler.Filter.BILINEAR;
     }
 
     public int tensorSize() {
@@ -44,7 +46,7 @@ public final class Preprocessor {
         List<Float> std = recipe.std();
         for (int c = 0; c < planes.length; c++) {
             float[] geometry = switch (recipe.resize()) {
-                case FIT_PAD -> fitPad(planes[c], pixels.width(), pixels.height(), w, h);
+                case FIT_PAD -> fitPad(planes[c], pixels.width(), pixels.height(), w, h, filter);
                 case SHORTER_SIDE_CROP -> shorterSideCrop(planes[c], pixels.width(), pixels.height(), w, h);
             };
             float m = mean.get(c);
@@ -104,10 +106,14 @@ public final class Preprocessor {
 
     /** Scales the image so that it fits the target keeping its aspect ratio, centred on a black canvas. */
     static float[] fitPad(float[] plane, int w, int h, int outW, int outH) {
+        return fitPad(plane, w, h, outW, outH, Resampler.Filter.BILINEAR);
+    }
+
+    static float[] fitPad(float[] plane, int w, int h, int outW, int outH, Resampler.Filter filter) {
         double scale = Math.min((double) outW / w, (double) outH / h);
         int fw = Math.max(1, Math.min(outW, (int) Math.round(w * scale)));
         int fh = Math.max(1, Math.min(outH, (int) Math.round(h * scale)));
-        float[] fitted = Resampler.resize(plane, w, h, fw, fh);
+        float[] fitted = Resampler.resize(plane, w, h, fw, fh, filter);
         if (fw == outW && fh == outH) {
             return fitted;
         }
@@ -135,7 +141,7 @@ public final class Preprocessor {
             rh = shorter;
             rw = (int) ((long) shorter * w / h);
         }
-        float[] resized = Resampler.resize(plane, w, h, rw, rh);
+        float[] resized = Resampler.resize(plane, w, h, rw, rh, filter);
         return centerCrop(resized, rw, rh, outW, outH);
     }
 

@@ -7,15 +7,38 @@ package io.resnetservice.preprocess;
  */
 public final class Resampler {
 
+    /** The interpolation kernel, as Pillow names them. */
+    public enum Filter {
+        /** Triangle kernel: torchvision's (Pillow's) bilinear resize. */
+        BILINEAR(1.0),
+        /** Box kernel: each output pixel averages the input area it covers (OpenCV's INTER_AREA). */
+        AREA(0.5);
+
+        final double support;
+
+        Filter(double support) {
+            this.support = support;
+        }
+
+        double weight(double t) {
+            return this == BILINEAR ? (t < 1 ? 1 - t : 0) : (t < 0.5 ? 1 : 0);
+        }
+    }
+
     private Resampler() {}
 
-    /** Resizes one plane of {@code inW x inH} floats to {@code outW x outH}. */
+    /** Resizes one plane of {@code inW x inH} floats to {@code outW x outH} with the bilinear kernel. */
     public static float[] resize(float[] in, int inW, int inH, int outW, int outH) {
+        return resize(in, inW, inH, outW, outH, Filter.BILINEAR);
+    }
+
+    /** Resizes one plane of {@code inW x inH} floats to {@code outW x outH}. */
+    public static float[] resize(float[] in, int inW, int inH, int outW, int outH, Filter filter) {
         if (inW == outW && inH == outH) {
             return in.clone();
         }
         float[] horizontal = new float[outW * inH];
-        Weights wx = Weights.of(inW, outW);
+        Weights wx = Weights.of(inW, outW, filter);
         for (int y = 0; y < inH; y++) {
             int row = y * inW;
             for (int x = 0; x < outW; x++) {
@@ -29,7 +52,7 @@ public final class Resampler {
             }
         }
         float[] out = new float[outW * outH];
-        Weights wy = Weights.of(inH, outH);
+        Weights wy = Weights.of(inH, outH, filter);
         for (int y = 0; y < outH; y++) {
             int start = wy.start[y];
             int base = y * wy.taps;
@@ -46,10 +69,10 @@ public final class Resampler {
 
     /** Filter taps for one axis, computed once per resize as Pillow's {@code precompute_coeffs} does. */
     private record Weights(int taps, int[] start, int[] count, float[] weights) {
-        static Weights of(int inSize, int outSize) {
+        static Weights of(int inSize, int outSize, Filter filter) {
             double scale = (double) inSize / outSize;
             double filterScale = Math.max(scale, 1.0);
-            double support = filterScale; // the triangle filter reaches 1 input pixel, widened when shrinking
+            double support = filter.support * filterScale; // widened when shrinking, so nothing aliases
             int taps = (int) Math.ceil(support) * 2 + 1;
             int[] start = new int[outSize];
             int[] count = new int[outSize];
@@ -62,8 +85,7 @@ public final class Resampler {
                 double total = 0;
                 double[] w = new double[n];
                 for (int k = 0; k < n; k++) {
-                    double t = Math.abs((k + min - center + 0.5) / filterScale);
-                    w[k] = t < 1 ? 1 - t : 0;
+                    w[k] = filter.weight(Math.abs((k + min - center + 0.5) / filterScale));
                     total += w[k];
                 }
                 for (int k = 0; k < n; k++) {

@@ -87,7 +87,7 @@ public final class TrainCommand {
         return new ModelSpec(name, "resnet", 18, ResNetVariant.TEXTBOOK, ModelSpec.Format.DJL,
                 name + ".params", "labels.txt",
                 new ModelSpec.Input(1, FashionMnist.SIZE, FashionMnist.SIZE),
-                new ModelSpec.Preprocess(ModelSpec.Colour.GRAYSCALE, ModelSpec.Resize.FIT_PAD, null,
+                new ModelSpec.Preprocess(ModelSpec.Colour.GRAYSCALE, ModelSpec.Resize.FIT_PAD, null, ModelSpec.Filter.AREA,
                         ModelSpec.Background.DARK, List.of(FashionMnist.MEAN), List.of(FashionMnist.STD)));
     }
 

@@ -5,6 +5,7 @@ import io.resnetservice.image.ImageDecoder;
 import io.resnetservice.image.Pixels;
 import io.resnetservice.inference.LoadedModel;
 import io.resnetservice.model.ModelFolder;
+import io.resnetservice.model.ModelSpec;
 import io.resnetservice.preprocess.Preprocessor;
 import io.resnetservice.support.TestImages;
 import java.awt.Color;
@@ -78,12 +79,12 @@ public final class InProcessBenchmark {
         byte[] png = TestImages.png(TestImages.grey(28, 28, 3));
         var imagenet = new Preprocessor(new io.resnetservice.model.ModelSpec.Input(3, 224, 224),
                 new io.resnetservice.model.ModelSpec.Preprocess(io.resnetservice.model.ModelSpec.Colour.RGB,
-                        io.resnetservice.model.ModelSpec.Resize.SHORTER_SIDE_CROP, 256,
+                        io.resnetservice.model.ModelSpec.Resize.SHORTER_SIDE_CROP, 256, io.resnetservice.model.ModelSpec.Filter.BILINEAR,
                         io.resnetservice.model.ModelSpec.Background.KEEP, java.util.List.of(0.485f, 0.456f, 0.406f),
                         java.util.List.of(0.229f, 0.224f, 0.225f)));
         var fashion = new Preprocessor(new io.resnetservice.model.ModelSpec.Input(1, 28, 28),
                 new io.resnetservice.model.ModelSpec.Preprocess(io.resnetservice.model.ModelSpec.Colour.GRAYSCALE,
-                        io.resnetservice.model.ModelSpec.Resize.FIT_PAD, null,
+                        io.resnetservice.model.ModelSpec.Resize.FIT_PAD, null, io.resnetservice.model.ModelSpec.Filter.AREA,
                         io.resnetservice.model.ModelSpec.Background.DARK, java.util.List.of(0.286f), java.util.List.of(0.353f)));
         ImageDecoder decoder = new ImageDecoder(40_000_000);
         System.out.printf(Locale.ROOT, "preprocess jpeg1024x768_to_224 median_ms=%.2f%n", median(() -> {

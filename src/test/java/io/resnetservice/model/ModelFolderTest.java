@@ -22,7 +22,7 @@ class ModelFolderTest {
     static ModelSpec spec(String name) {
         return new ModelSpec(name, "resnet", 18, ResNetVariant.TEXTBOOK, ModelSpec.Format.DJL, name + ".params",
                 "labels.txt", new ModelSpec.Input(1, 28, 28),
-                new ModelSpec.Preprocess(ModelSpec.Colour.GRAYSCALE, ModelSpec.Resize.FIT_PAD, null,
+                new ModelSpec.Preprocess(ModelSpec.Colour.GRAYSCALE, ModelSpec.Resize.FIT_PAD, null, ModelSpec.Filter.AREA,
                         ModelSpec.Background.DARK, List.of(0.286f), List.of(0.353f)));
     }
 

@@ -28,7 +28,7 @@ public final class TestModels {
             Path dir = repository.resolve(NAME);
             ModelSpec spec = new ModelSpec(NAME, "resnet", 18, ResNetVariant.TEXTBOOK, ModelSpec.Format.DJL,
                     NAME + ".params", "labels.txt", new ModelSpec.Input(1, 28, 28),
-                    new ModelSpec.Preprocess(ModelSpec.Colour.GRAYSCALE, ModelSpec.Resize.FIT_PAD, null,
+                    new ModelSpec.Preprocess(ModelSpec.Colour.GRAYSCALE, ModelSpec.Resize.FIT_PAD, null, ModelSpec.Filter.AREA,
                             ModelSpec.Background.DARK, List.of(FashionMnist.MEAN), List.of(FashionMnist.STD)));
             try (NDManager manager = NDManager.newBaseManager()) {
                 Block block = ResNet.build(ResNetArchitecture.RESNET_18, ResNetVariant.TEXTBOOK, 10);
