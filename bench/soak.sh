@@ -25,8 +25,9 @@ rss0=$(rss); live0=$(live)
 echo "after warm-up (2000 requests): RSS ${rss0} kB, live NDArrays ${live0}"
 start=$(date +%s)
 hey -n $((REQUESTS * 9 / 10)) -c 16 -m POST -T image/png -D "$WORK/item.png" http://localhost:$PORT/api/v1/classify > "$WORK/good.txt" &
+good=$!
 hey -n $((REQUESTS / 10)) -c 4 -m POST -T image/png -D "$WORK/bad.png" http://localhost:$PORT/api/v1/classify > "$WORK/bad.txt"
-wait %2 2>/dev/null || wait
+wait $good
 rss1=$(rss); live1=$(live)
 echo "after $REQUESTS more requests ($((REQUESTS / 10)) of them undecodable) in $(( $(date +%s) - start )) s: RSS ${rss1} kB, live NDArrays ${live1}"
 grep -E "Requests/sec|\[[0-9]+\]" "$WORK/good.txt" "$WORK/bad.txt" | sed 's/^/  /'
