@@ -62,7 +62,8 @@ for model in 224 28; do
     until curl -sf localhost:$port/actuator/health/readiness >/dev/null; do sleep 0.5; done
     hey -n 20 -c 4 -m POST -T $type -D "$body" http://localhost:$port/api/v1/classify >/dev/null
     for c in 1 4 16 64; do
-      n=$(( REQUESTS > c * 4 ? REQUESTS : c * 4 ))
+      # hey sends n/c requests per worker: keep n a multiple of c so every request is counted.
+      n=$(( (REQUESTS > c * 4 ? REQUESTS : c * 4) / c * c ))
       hey -n $n -c $c -m POST -T $type -D "$body" http://localhost:$port/api/v1/classify > "$WORK/hey.txt"
       rps=$(awk '/Requests\/sec/{print $2}' "$WORK/hey.txt")
       p50=$(awk '/ 50% in/{print $3}' "$WORK/hey.txt")

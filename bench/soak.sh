@@ -30,6 +30,6 @@ hey -n $((REQUESTS / 10)) -c 4 -m POST -T image/png -D "$WORK/bad.png" http://lo
 wait $good
 rss1=$(rss); live1=$(live)
 echo "after $REQUESTS more requests ($((REQUESTS / 10)) of them undecodable) in $(( $(date +%s) - start )) s: RSS ${rss1} kB, live NDArrays ${live1}"
-grep -E "Requests/sec|\[[0-9]+\]" "$WORK/good.txt" "$WORK/bad.txt" | sed 's/^/  /'
+grep -hE "Requests/sec|^  \[[0-9]+\]" "$WORK/good.txt" "$WORK/bad.txt" | sed "s/^/  /"
 awk -v a="$rss0" -v b="$rss1" 'BEGIN { printf "RSS growth: %.2f%%\n", (b - a) * 100 / a }'
 [ "$live0" = "$live1" ] && echo "live NDArrays back to baseline" || echo "live NDArrays changed: $live0 -> $live1"
