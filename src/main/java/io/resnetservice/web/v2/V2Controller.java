@@ -110,7 +110,7 @@ public class V2Controller {
     }
 
     @Operation(summary = "Inference: an FP32 tensor [N,C,H,W] named \"input\", or a BYTES tensor [N] named \"image\" "
-            + "of base64-encoded image files")
+            + "of image files, base64-encoded or raw")
     @PostMapping(path = {"/models/{name}/infer", "/models/{name}/versions/{version}/infer"},
             consumes = MediaType.APPLICATION_JSON_VALUE)
     public Map<String, Object> infer(@PathVariable String name, @PathVariable(required = false) String version,
@@ -206,12 +206,7 @@ public class V2Controller {
         int size = model.preprocessor().tensorSize();
         float[] data = new float[encoded.size() * size];
         for (int i = 0; i < encoded.size(); i++) {
-            byte[] bytes;
-            try {
-                bytes = Base64.getDecoder().decode(encoded.get(i).replaceAll("\\s", ""));
-            } catch (IllegalArgumentException e) {
-                throw bad("BYTES element " + i + " is not base64");
-            }
+            byte[] bytes = imageBytes(encoded.get(i));
             if (bytes.length > limits.maxImageBytes().toBytes()) {
                 throw new V2Exception(HttpStatus.CONTENT_TOO_LARGE, "image " + i + " is over " + limits.maxImageBytes());
             }
@@ -219,6 +214,19 @@ public class V2Controller {
             model.preprocessor().apply(pixels, data, i * size);
         }
         return new Batch(data, encoded.size());
+    }
+
+    /**
+     * A BYTES element holds an image file either base64-encoded or raw (each byte a character 0-255, as
+     * a JSON string carries binary). Base64 is tried first: an image file is never valid base64, since
+     * every format's magic bytes fall outside its alphabet.
+     */
+    static byte[] imageBytes(String element) {
+        try {
+            return Base64.getDecoder().decode(element.replaceAll("\\s", ""));
+        } catch (IllegalArgumentException notBase64) {
+            return element.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
     }
 
     private static void collectStrings(JsonNode node, List<String> out) {

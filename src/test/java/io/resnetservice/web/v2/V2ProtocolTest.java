@@ -127,6 +127,20 @@ class V2ProtocolTest extends RandomModelServiceTest {
     }
 
     @Test
+    void rawImageBytesInAStringAreAcceptedToo() {
+        byte[] png = TestImages.png(TestImages.grey(28, 28, 6));
+        String raw = new String(png, java.nio.charset.StandardCharsets.ISO_8859_1);
+        String body = Http.JSON.writeValueAsString(java.util.Map.of("inputs", java.util.List.of(java.util.Map.of(
+                "name", "image", "shape", java.util.List.of(1), "datatype", "BYTES", "data", java.util.List.of(raw)))));
+        Http.Response r = infer(body);
+        assertEquals(200, r.status(), r.body());
+        String b64 = Base64.getEncoder().encodeToString(png);
+        JsonNode viaBase64 = infer("{\"inputs\": [{\"name\": \"image\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\""
+                + b64 + "\"]}]}").json();
+        assertEquals(viaBase64.at("/outputs/0/data"), r.json().at("/outputs/0/data"));
+    }
+
+    @Test
     void everyErrorIsAJsonErrorWithItsStatus() {
         assertError(http.get("/v2/models/nope"), 404);
         assertError(http.get("/v2/models/nope/ready"), 404);
