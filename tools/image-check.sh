@@ -32,10 +32,17 @@ base_image() { # name, extra packages
 base_image debian-jre17 "openjdk-17-jre-headless,ca-certificates,coreutils"
 base_image debian-jdk17 "openjdk-17-jdk-headless,ca-certificates,coreutils"
 
+# The build stage downloads from Maven Central; where this machine reaches it through a TLS proxy with
+# its own CA, the builder must trust what this machine trusts (the runtime image is left alone).
+ctr=$(buildah "${STORE[@]}" from localhost/debian-jdk17)
+buildah "${STORE[@]}" copy "$ctr" /etc/ssl/certs/java/cacerts /etc/ssl/certs/java/cacerts >/dev/null
+buildah "${STORE[@]}" copy "$ctr" /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt >/dev/null
+buildah "${STORE[@]}" commit --rm "$ctr" localhost/debian-jdk17-build >/dev/null
+
 echo "== buildah bud"
 start=$(date +%s)
 buildah "${STORE[@]}" bud --isolation chroot --layers=false \
-  --build-arg BUILDER_IMAGE=localhost/debian-jdk17 --build-arg BASE_IMAGE=localhost/debian-jre17 \
+  --build-arg BUILDER_IMAGE=localhost/debian-jdk17-build --build-arg BASE_IMAGE=localhost/debian-jre17 \
   -t localhost/resnet-service:check . | tail -3
 echo "build: $(( $(date +%s) - start )) s"
 buildah "${STORE[@]}" images localhost/resnet-service:check
