@@ -24,7 +24,8 @@ RUN ./mvnw -B -q package -DskipTests ${MAVEN_PROFILES:+-P$MAVEN_PROFILES} \
 # Extract libtorch and DJL's JNI library now, into a fixed folder, so the container starts offline and
 # never writes outside /tmp.
 ENV DJL_CACHE_DIR=/opt/djl ENGINE_CACHE_DIR=/opt/djl
-RUN java -Dai.djl.offline=true -jar /app.jar engine
+# DJL creates its folders owner-only; the runtime user (10001) must read them.
+RUN java -Dai.djl.offline=true -jar /app.jar engine && chmod -R a+rX /opt/djl
 
 FROM ${BASE_IMAGE}
 ARG VERSION=0.1.0
