@@ -115,6 +115,13 @@ public final class ImageDecoder {
         if (grey) {
             return greyFromRaster(raster, image.getColorModel().hasAlpha(), w, h);
         }
+        if (image.getType() == BufferedImage.TYPE_3BYTE_BGR && raster.getSampleModel()
+                instanceof java.awt.image.PixelInterleavedSampleModel sm && sm.getPixelStride() == 3
+                && sm.getScanlineStride() == 3 * w && raster.getSampleModelTranslateX() == 0
+                && raster.getSampleModelTranslateY() == 0) {
+            return fromInterleavedBytes(((java.awt.image.DataBufferByte) raster.getDataBuffer()).getData(),
+                    sm.getBandOffsets(), w, h);
+        }
         float[] data = new float[3 * w * h];
         int plane = w * h;
         int[] row = new int[w];
@@ -129,6 +136,32 @@ public final class ImageDecoder {
                 data[plane + i] = ((argb >> 8) & 0xff) / 255f * a + white;
                 data[2 * plane + i] = (argb & 0xff) / 255f * a + white;
             }
+        }
+        return new Pixels(w, h, 3, data);
+    }
+
+    private static final float[] UNIT = new float[256];
+
+    static {
+        for (int i = 0; i < 256; i++) {
+            UNIT[i] = i / 255f;
+        }
+    }
+
+    /**
+     * What JPEG decoding gives: 8-bit samples, three per pixel. Read straight from the array, because
+     * {@code getRGB} converts every pixel through the colour model and cost three times the decode.
+     */
+    private static Pixels fromInterleavedBytes(byte[] bytes, int[] bandOffsets, int w, int h) {
+        int plane = w * h;
+        float[] data = new float[3 * plane];
+        int r = bandOffsets[0];
+        int g = bandOffsets[1];
+        int b = bandOffsets[2];
+        for (int i = 0, o = 0; i < plane; i++, o += 3) {
+            data[i] = UNIT[bytes[o + r] & 0xff];
+            data[plane + i] = UNIT[bytes[o + g] & 0xff];
+            data[2 * plane + i] = UNIT[bytes[o + b] & 0xff];
         }
         return new Pixels(w, h, 3, data);
     }
