@@ -141,8 +141,13 @@ public final class Preprocessor {
             rh = shorter;
             rw = (int) ((long) shorter * w / h);
         }
-        float[] resized = Resampler.resize(plane, w, h, rw, rh, filter);
-        return centerCrop(resized, rw, rh, outW, outH);
+        int top = (int) Math.rint((rh - outH) / 2.0);
+        int left = (int) Math.rint((rw - outW) / 2.0);
+        if (top >= 0 && left >= 0) {
+            return Resampler.resizeWindow(plane, w, h, rw, rh, left, top, outW, outH, filter);
+        }
+        // Smaller than the crop on one side: resize whole, then pad with black as torchvision does.
+        return centerCrop(Resampler.resize(plane, w, h, rw, rh, filter), rw, rh, outW, outH);
     }
 
     static float[] centerCrop(float[] plane, int w, int h, int outW, int outH) {

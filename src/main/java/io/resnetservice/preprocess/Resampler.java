@@ -37,31 +37,45 @@ public final class Resampler {
         if (inW == outW && inH == outH) {
             return in.clone();
         }
-        float[] horizontal = new float[outW * inH];
+        return resizeWindow(in, inW, inH, outW, outH, 0, 0, outW, outH, filter);
+    }
+
+    /**
+     * The {@code width x height} window at ({@code left}, {@code top}) of the image resized to
+     * {@code outW x outH}: the same values as resizing and then cropping, without computing the pixels
+     * the crop throws away.
+     */
+    public static float[] resizeWindow(float[] in, int inW, int inH, int outW, int outH,
+            int left, int top, int width, int height, Filter filter) {
+        float[] horizontal = new float[width * inH];
         Weights wx = Weights.of(inW, outW, filter);
         for (int y = 0; y < inH; y++) {
             int row = y * inW;
-            for (int x = 0; x < outW; x++) {
-                int start = wx.start[x];
-                int base = x * wx.taps;
+            for (int x = 0; x < width; x++) {
+                int ox = left + x;
+                int start = wx.start[ox];
+                int base = ox * wx.taps;
                 float sum = 0;
-                for (int k = 0; k < wx.count[x]; k++) {
+                for (int k = 0; k < wx.count[ox]; k++) {
                     sum += in[row + start + k] * wx.weights[base + k];
                 }
-                horizontal[y * outW + x] = sum;
+                horizontal[y * width + x] = sum;
             }
         }
-        float[] out = new float[outW * outH];
+        float[] out = new float[width * height];
         Weights wy = Weights.of(inH, outH, filter);
-        for (int y = 0; y < outH; y++) {
-            int start = wy.start[y];
-            int base = y * wy.taps;
-            for (int x = 0; x < outW; x++) {
-                float sum = 0;
-                for (int k = 0; k < wy.count[y]; k++) {
-                    sum += horizontal[(start + k) * outW + x] * wy.weights[base + k];
+        for (int y = 0; y < height; y++) {
+            int oy = top + y;
+            int start = wy.start[oy];
+            int base = oy * wy.taps;
+            int outRow = y * width;
+            for (int k = 0; k < wy.count[oy]; k++) {
+                float weight = wy.weights[base + k];
+                int inRow = (start + k) * width;
+                // Row by row, so both arrays are read in order.
+                for (int x = 0; x < width; x++) {
+                    out[outRow + x] += horizontal[inRow + x] * weight;
                 }
-                out[y * outW + x] = sum;
             }
         }
         return out;

@@ -110,6 +110,21 @@ class PreprocessorTest {
     }
 
     @Test
+    void resizingOnlyTheCropWindowGivesTheSameValuesAsResizingThenCropping() {
+        Random r = new Random(9);
+        float[] image = new float[173 * 129];
+        for (int i = 0; i < image.length; i++) {
+            image[i] = r.nextFloat();
+        }
+        for (Resampler.Filter filter : Resampler.Filter.values()) {
+            float[] whole = Resampler.resize(image, 173, 129, 91, 68, filter);
+            float[] cropped = Preprocessor.centerCrop(whole, 91, 68, 64, 64);
+            float[] window = Resampler.resizeWindow(image, 173, 129, 91, 68, 14, 2, 64, 64, filter);
+            assertArrayEquals(cropped, window, 1e-6f, filter.name());
+        }
+    }
+
+    @Test
     void resamplingPreservesAConstantImage() {
         float[] flat = new float[97 * 61];
         java.util.Arrays.fill(flat, 0.37f);
