@@ -30,14 +30,24 @@ public final class Preprocessor {
         return input.channels() * input.height() * input.width();
     }
 
+    /** One channel of an image: {@code data} from {@code offset} on, width x height floats. */
+    record Plane(float[] data, int offset) {
+        float at(int i) {
+            return data[offset + i];
+        }
+    }
+
     /** Writes the input tensor of one image into {@code out} at {@code offset}. */
     public void apply(Pixels pixels, float[] out, int offset) {
-        float[][] planes = toColourMode(pixels);
+        int n = pixels.width() * pixels.height();
+        Plane[] planes = toColourMode(pixels);
         if (recipe.background() == ModelSpec.Background.DARK && borderMean(planes, pixels.width(), pixels.height()) > 0.5f) {
-            for (float[] plane : planes) {
-                for (int i = 0; i < plane.length; i++) {
-                    plane[i] = 1f - plane[i];
+            for (int c = 0; c < planes.length; c++) {
+                float[] inverted = new float[n];
+                for (int i = 0; i < n; i++) {
+                    inverted[i] = 1f - planes[c].at(i);
                 }
+                planes[c] = new Plane(inverted, 0);
             }
         }
         int w = input.width();
@@ -64,40 +74,37 @@ public final class Preprocessor {
         return out;
     }
 
-    private float[][] toColourMode(Pixels p) {
+    /** The channels the model takes, as views into the decoded image where no conversion is needed. */
+    private Plane[] toColourMode(Pixels p) {
         int n = p.width() * p.height();
         float[] d = p.data();
         if (input.channels() == 1) {
             if (p.channels() == 1) {
-                return new float[][] {d.clone()};
+                return new Plane[] {new Plane(d, 0)};
             }
             float[] grey = new float[n];
             for (int i = 0; i < n; i++) {
                 grey[i] = RED * d[i] + GREEN * d[n + i] + BLUE * d[2 * n + i];
             }
-            return new float[][] {grey};
+            return new Plane[] {new Plane(grey, 0)};
         }
         if (p.channels() == 3) {
-            return new float[][] {
-                java.util.Arrays.copyOfRange(d, 0, n),
-                java.util.Arrays.copyOfRange(d, n, 2 * n),
-                java.util.Arrays.copyOfRange(d, 2 * n, 3 * n)
-            };
+            return new Plane[] {new Plane(d, 0), new Plane(d, n), new Plane(d, 2 * n)};
         }
-        return new float[][] {d.clone(), d.clone(), d.clone()};
+        return new Plane[] {new Plane(d, 0), new Plane(d, 0), new Plane(d, 0)};
     }
 
     /** Mean brightness of the outermost rows and columns: a light border means a light background. */
-    static float borderMean(float[][] planes, int w, int h) {
+    static float borderMean(Plane[] planes, int w, int h) {
         double sum = 0;
         long count = 0;
-        for (float[] plane : planes) {
+        for (Plane plane : planes) {
             for (int x = 0; x < w; x++) {
-                sum += plane[x] + plane[(h - 1) * w + x];
+                sum += plane.at(x) + plane.at((h - 1) * w + x);
                 count += 2;
             }
             for (int y = 1; y < h - 1; y++) {
-                sum += plane[y * w] + plane[y * w + w - 1];
+                sum += plane.at(y * w) + plane.at(y * w + w - 1);
                 count += 2;
             }
         }
@@ -106,14 +113,14 @@ public final class Preprocessor {
 
     /** Scales the image so that it fits the target keeping its aspect ratio, centred on a black canvas. */
     static float[] fitPad(float[] plane, int w, int h, int outW, int outH) {
-        return fitPad(plane, w, h, outW, outH, Resampler.Filter.BILINEAR);
+        return fitPad(new Plane(plane, 0), w, h, outW, outH, Resampler.Filter.BILINEAR);
     }
 
-    static float[] fitPad(float[] plane, int w, int h, int outW, int outH, Resampler.Filter filter) {
+    static float[] fitPad(Plane plane, int w, int h, int outW, int outH, Resampler.Filter filter) {
         double scale = Math.min((double) outW / w, (double) outH / h);
         int fw = Math.max(1, Math.min(outW, (int) Math.round(w * scale)));
         int fh = Math.max(1, Math.min(outH, (int) Math.round(h * scale)));
-        float[] fitted = Resampler.resize(plane, w, h, fw, fh, filter);
+        float[] fitted = Resampler.resize(plane.data(), plane.offset(), w, h, fw, fh, filter);
         if (fw == outW && fh == outH) {
             return fitted;
         }
@@ -130,7 +137,7 @@ public final class Preprocessor {
      * torchvision's {@code Resize(s)} then {@code CenterCrop(outH, outW)}: the shorter side becomes
      * {@code s} (the longer one {@code int(s * long / short)}), then the centre is cut out.
      */
-    private float[] shorterSideCrop(float[] plane, int w, int h, int outW, int outH) {
+    private float[] shorterSideCrop(Plane plane, int w, int h, int outW, int outH) {
         int shorter = recipe.resizeShorterSideTo() != null ? recipe.resizeShorterSideTo() : Math.min(outW, outH);
         int rw;
         int rh;
@@ -144,10 +151,10 @@ public final class Preprocessor {
         int top = (int) Math.rint((rh - outH) / 2.0);
         int left = (int) Math.rint((rw - outW) / 2.0);
         if (top >= 0 && left >= 0) {
-            return Resampler.resizeWindow(plane, w, h, rw, rh, left, top, outW, outH, filter);
+            return Resampler.resizeWindow(plane.data(), plane.offset(), w, h, rw, rh, left, top, outW, outH, filter);
         }
         // Smaller than the crop on one side: resize whole, then pad with black as torchvision does.
-        return centerCrop(Resampler.resize(plane, w, h, rw, rh, filter), rw, rh, outW, outH);
+        return centerCrop(Resampler.resize(plane.data(), plane.offset(), w, h, rw, rh, filter), rw, rh, outW, outH);
     }
 
     static float[] centerCrop(float[] plane, int w, int h, int outW, int outH) {

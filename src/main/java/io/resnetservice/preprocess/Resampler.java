@@ -34,10 +34,15 @@ public final class Resampler {
 
     /** Resizes one plane of {@code inW x inH} floats to {@code outW x outH}. */
     public static float[] resize(float[] in, int inW, int inH, int outW, int outH, Filter filter) {
+        return resize(in, 0, inW, inH, outW, outH, filter);
+    }
+
+    /** As {@link #resize(float[], int, int, int, int, Filter)} for a plane starting at {@code offset}. */
+    public static float[] resize(float[] in, int offset, int inW, int inH, int outW, int outH, Filter filter) {
         if (inW == outW && inH == outH) {
-            return in.clone();
+            return java.util.Arrays.copyOfRange(in, offset, offset + inW * inH);
         }
-        return resizeWindow(in, inW, inH, outW, outH, 0, 0, outW, outH, filter);
+        return resizeWindow(in, offset, inW, inH, outW, outH, 0, 0, outW, outH, filter);
     }
 
     /**
@@ -47,10 +52,16 @@ public final class Resampler {
      */
     public static float[] resizeWindow(float[] in, int inW, int inH, int outW, int outH,
             int left, int top, int width, int height, Filter filter) {
+        return resizeWindow(in, 0, inW, inH, outW, outH, left, top, width, height, filter);
+    }
+
+    /** As above, for a plane that starts at {@code offset} in {@code in} (one channel of a planar image). */
+    public static float[] resizeWindow(float[] in, int offset, int inW, int inH, int outW, int outH,
+            int left, int top, int width, int height, Filter filter) {
         float[] horizontal = new float[width * inH];
         Weights wx = Weights.of(inW, outW, filter);
         for (int y = 0; y < inH; y++) {
-            int row = y * inW;
+            int row = offset + y * inW;
             for (int x = 0; x < width; x++) {
                 int ox = left + x;
                 int start = wx.start[ox];
