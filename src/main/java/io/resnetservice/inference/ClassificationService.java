@@ -28,28 +28,45 @@ public class ClassificationService {
         this.executors = executors;
     }
 
-    public List<ImageResult> classify(LoadedModel model, List<ImageInput> images, int topK) {
-        int size = model.preprocessor().tensorSize();
-        float[] batch = new float[images.size() * size];
-        // Only the sizes are kept: a decoded photo is large and the batch tensor already holds what matters.
-        int[][] sizes = new int[images.size()][];
-        Timer preprocessTimer = metrics.preprocess(model.name());
-        for (int i = 0; i < images.size(); i++) {
-            Timer.Sample sample = Timer.start();
-            Pixels pixels = decoder.decode(images.get(i).bytes());
-            model.preprocessor().apply(pixels, batch, i * size);
-            sample.stop(preprocessTimer);
-            sizes[i] = new int[] {pixels.width(), pixels.height()};
-        }
-        // Decoding and preprocessing stay on the request thread; only the forward pass is queued.
-        float[][] probabilities = executors.of(model).submit(batch, images.size());
-        metrics.images(model.name()).increment(images.size());
+    /** Preprocessed images ready for the model, with each one's decoded size. */
+    public record Batch(float[] tensor, int count, int[] widths, int[] heights) {}
 
+    public List<ImageResult> classify(LoadedModel model, List<ImageInput> images, int topK) {
+        Batch batch = prepare(model, images.stream().map(ImageInput::bytes).toList());
+        float[][] probabilities = probabilities(model, batch.tensor(), batch.count());
         List<ImageResult> results = new ArrayList<>(images.size());
         for (int i = 0; i < images.size(); i++) {
-            results.add(new ImageResult(images.get(i).name(), sizes[i][0], sizes[i][1],
+            results.add(new ImageResult(images.get(i).name(), batch.widths()[i], batch.heights()[i],
                     TopK.of(probabilities[i], model.labels(), topK)));
         }
         return results;
+    }
+
+    /**
+     * Decodes and preprocesses encoded images on the calling (request) thread. Only the sizes of the
+     * decoded images are kept: a decoded photo is large and the tensor already holds what matters.
+     */
+    public Batch prepare(LoadedModel model, List<byte[]> images) {
+        int size = model.preprocessor().tensorSize();
+        float[] tensor = new float[images.size() * size];
+        int[] widths = new int[images.size()];
+        int[] heights = new int[images.size()];
+        Timer preprocessTimer = metrics.preprocess(model.name());
+        for (int i = 0; i < images.size(); i++) {
+            Timer.Sample sample = Timer.start();
+            Pixels pixels = decoder.decode(images.get(i));
+            model.preprocessor().apply(pixels, tensor, i * size);
+            sample.stop(preprocessTimer);
+            widths[i] = pixels.width();
+            heights[i] = pixels.height();
+        }
+        return new Batch(tensor, images.size(), widths, heights);
+    }
+
+    /** Softmax rows for {@code count} preprocessed images, through the model's batching queue. */
+    public float[][] probabilities(LoadedModel model, float[] tensor, int count) {
+        float[][] probabilities = executors.of(model).submit(tensor, count);
+        metrics.images(model.name()).increment(count);
+        return probabilities;
     }
 }

@@ -14,6 +14,7 @@ import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 
@@ -77,15 +78,15 @@ public final class InProcessBenchmark {
         g.dispose();
         byte[] jpeg = TestImages.jpeg(photo, 0.9f);
         byte[] png = TestImages.png(TestImages.grey(28, 28, 3));
-        var imagenet = new Preprocessor(new io.resnetservice.model.ModelSpec.Input(3, 224, 224),
-                new io.resnetservice.model.ModelSpec.Preprocess(io.resnetservice.model.ModelSpec.Colour.RGB,
-                        io.resnetservice.model.ModelSpec.Resize.SHORTER_SIDE_CROP, 256, io.resnetservice.model.ModelSpec.Filter.BILINEAR,
-                        io.resnetservice.model.ModelSpec.Background.KEEP, java.util.List.of(0.485f, 0.456f, 0.406f),
-                        java.util.List.of(0.229f, 0.224f, 0.225f)));
-        var fashion = new Preprocessor(new io.resnetservice.model.ModelSpec.Input(1, 28, 28),
-                new io.resnetservice.model.ModelSpec.Preprocess(io.resnetservice.model.ModelSpec.Colour.GRAYSCALE,
-                        io.resnetservice.model.ModelSpec.Resize.FIT_PAD, null, io.resnetservice.model.ModelSpec.Filter.AREA,
-                        io.resnetservice.model.ModelSpec.Background.DARK, java.util.List.of(0.286f), java.util.List.of(0.353f)));
+        var imagenet = new Preprocessor(new ModelSpec.Input(3, 224, 224),
+                new ModelSpec.Preprocess(ModelSpec.Colour.RGB,
+                        ModelSpec.Resize.SHORTER_SIDE_CROP, 256, ModelSpec.Filter.BILINEAR,
+                        ModelSpec.Background.KEEP, List.of(0.485f, 0.456f, 0.406f),
+                        List.of(0.229f, 0.224f, 0.225f)));
+        var fashion = new Preprocessor(new ModelSpec.Input(1, 28, 28),
+                new ModelSpec.Preprocess(ModelSpec.Colour.GRAYSCALE,
+                        ModelSpec.Resize.FIT_PAD, null, ModelSpec.Filter.AREA,
+                        ModelSpec.Background.DARK, List.of(0.286f), List.of(0.353f)));
         ImageDecoder decoder = new ImageDecoder(40_000_000);
         System.out.printf(Locale.ROOT, "preprocess jpeg1024x768_to_224 median_ms=%.2f%n", median(() -> {
             Pixels p = decoder.decode(jpeg);

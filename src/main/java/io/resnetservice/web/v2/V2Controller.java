@@ -1,10 +1,8 @@
 package io.resnetservice.web.v2;
 
 import io.resnetservice.config.ResnetProperties;
-import io.resnetservice.image.ImageDecoder;
-import io.resnetservice.image.Pixels;
+import io.resnetservice.inference.ClassificationService;
 import io.resnetservice.inference.LoadedModel;
-import io.resnetservice.inference.ModelExecutors;
 import io.resnetservice.inference.ModelRegistry;
 import io.resnetservice.inference.Prediction;
 import io.resnetservice.inference.TopK;
@@ -48,17 +46,15 @@ public class V2Controller {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final ModelRegistry models;
-    private final ModelExecutors executors;
+    private final ClassificationService classifier;
     private final ApplicationAvailability availability;
-    private final ImageDecoder decoder;
     private final ResnetProperties.Limits limits;
 
-    public V2Controller(ModelRegistry models, ModelExecutors executors, ApplicationAvailability availability,
+    public V2Controller(ModelRegistry models, ClassificationService classifier, ApplicationAvailability availability,
             ResnetProperties properties) {
         this.models = models;
-        this.executors = executors;
+        this.classifier = classifier;
         this.availability = availability;
-        this.decoder = new ImageDecoder(properties.limits().maxPixels());
         this.limits = properties.limits();
     }
 
@@ -139,7 +135,7 @@ public class V2Controller {
             default -> throw bad("datatype " + datatype + " is not accepted: send FP32 (a preprocessed tensor) or BYTES "
                     + "(encoded images)");
         };
-        float[][] probabilities = executors.of(model).submit(batch.data(), batch.count());
+        float[][] probabilities = classifier.probabilities(model, batch.data(), batch.count());
 
         Map<String, Object> response = new LinkedHashMap<>();
         response.put("model_name", model.name());
@@ -203,17 +199,16 @@ public class V2Controller {
             throw bad("BYTES input shape " + shape + " declares " + declared + " elements but data holds " + encoded.size());
         }
         checkCount(encoded.size());
-        int size = model.preprocessor().tensorSize();
-        float[] data = new float[encoded.size() * size];
+        List<byte[]> images = new ArrayList<>(encoded.size());
         for (int i = 0; i < encoded.size(); i++) {
             byte[] bytes = imageBytes(encoded.get(i));
             if (bytes.length > limits.maxImageBytes().toBytes()) {
                 throw new V2Exception(HttpStatus.CONTENT_TOO_LARGE, "image " + i + " is over " + limits.maxImageBytes());
             }
-            Pixels pixels = decoder.decode(bytes);
-            model.preprocessor().apply(pixels, data, i * size);
+            images.add(bytes);
         }
-        return new Batch(data, encoded.size());
+        ClassificationService.Batch prepared = classifier.prepare(model, images);
+        return new Batch(prepared.tensor(), prepared.count());
     }
 
     /**
