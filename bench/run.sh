@@ -19,12 +19,13 @@ export OMP_WAIT_POLICY=PASSIVE
 ./mvnw -q -B -DskipTests package test-compile
 ./mvnw -q -B dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test
 CP="target/test-classes:target/classes:$(cat "$WORK/cp.txt")"
+FASHION_SIZE=$(/usr/bin/python3 -c 'import json; print(json.load(open("src/main/resources/models/fashion-mnist-resnet18/model.json"))["input"]["width"])')
 JAR=$(ls target/resnet-service-*.jar | head -1)
 
 # Models: torchvision's ResNet-18 (seeded weights) in our blocks, and the embedded Fashion-MNIST model.
 /usr/bin/python3 tools/torchvision_export.py --arch resnet18 --out "$WORK/models-224/resnet18-224" >/dev/null
-mkdir -p "$WORK/models-28/fashion-mnist-resnet18"
-cp src/main/resources/models/fashion-mnist-resnet18/* "$WORK/models-28/fashion-mnist-resnet18/"
+mkdir -p "$WORK/models-fashion/fashion-mnist-resnet18"
+cp src/main/resources/models/fashion-mnist-resnet18/* "$WORK/models-fashion/fashion-mnist-resnet18/"
 
 {
 echo "# resnet-service benchmark, $(date -u +%FT%TZ)"
@@ -32,11 +33,14 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "threads: libtorch intra-op $THREADS, OMP_WAIT_POLICY=$OMP_WAIT_POLICY"
 echo
 echo "## In-process forward (images/s, median of 5 windows)"
-java -Dai.djl.offline=true -cp "$CP" io.resnetservice.bench.InProcessBenchmark forward "$WORK/models-224/resnet18-224" 1,4,8,16,32 "$SECONDS_PER_POINT" 2>/dev/null | grep '^forward'
-java -Dai.djl.offline=true -cp "$CP" io.resnetservice.bench.InProcessBenchmark forward "$WORK/models-28/fashion-mnist-resnet18" 1,4,8,16,32,256 "$SECONDS_PER_POINT" 2>/dev/null | grep '^forward'
+echo "(exec=folded: how the service runs, BatchNorm folded; exec=blocks: DJL's blocks, same weights)"
+for exec in folded blocks; do
+  java -Dai.djl.offline=true -cp "$CP" io.resnetservice.bench.InProcessBenchmark forward "$WORK/models-224/resnet18-224" 1,4,8,16,32 "$SECONDS_PER_POINT" $exec 2>/dev/null | grep '^forward'
+  java -Dai.djl.offline=true -cp "$CP" io.resnetservice.bench.InProcessBenchmark forward "$WORK/models-fashion/fashion-mnist-resnet18" 1,4,8,16,32,256 "$SECONDS_PER_POINT" $exec 2>/dev/null | grep '^forward'
+done
 echo
 echo "## Debian python3-torch $( /usr/bin/python3 -c 'import torch; print(torch.__version__)'), $THREADS threads"
-/usr/bin/python3 tools/bench_torch.py "$THREADS" "$SECONDS_PER_POINT"
+/usr/bin/python3 tools/bench_torch.py "$THREADS" "$SECONDS_PER_POINT" "$FASHION_SIZE"
 echo
 echo "## Preprocessing (one thread, median)"
 java -Dai.djl.offline=true -cp "$CP" io.resnetservice.bench.InProcessBenchmark preprocess 2>/dev/null | grep '^preprocess'
@@ -52,7 +56,7 @@ im.save(f"{work}/photo.jpg", quality=90)
 Image.new("L", (28, 28), 0).save(f"{work}/item.png")
 PY
 port=18080
-for model in 224 28; do
+for model in 224 fashion; do
   if [ "$model" = 224 ]; then body="$WORK/photo.jpg"; type=image/jpeg; else body="$WORK/item.png"; type=image/png; fi
   for batching in true false; do
     java -Dai.djl.offline=true -jar "$JAR" --server.port=$port --resnet.model-dir="$WORK/models-$model" \
@@ -76,4 +80,5 @@ for model in 224 28; do
   done
 done
 } | tee "$OUT"
+/usr/bin/python3 tools/bench_summary.py "$OUT" | tee -a "$OUT"
 echo "written to $OUT"

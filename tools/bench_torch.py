@@ -2,8 +2,11 @@
 """Reference forward throughput from Debian's python3-torch, for bench/run.sh.
 
 Same models, batch sizes and thread count as the Java figures: torchvision's resnet18 at 224 and the
-textbook ResNet-18 (conv bias, plain 1x1 projection, 1 channel, 10 classes) at 28x28, each eager and
-as frozen TorchScript with optimize_for_inference. Prints "torch MODE MODEL batch=N images_per_s=X".
+textbook ResNet-18 (conv bias, plain 1x1 projection, 1 channel, 10 classes) at the default model's
+input size (third argument, 28 when absent), each eager and as frozen TorchScript with
+optimize_for_inference. Prints "torch MODE MODEL batch=N images_per_s=X".
+
+    tools/bench_torch.py THREADS SECONDS_PER_POINT FASHION_INPUT_SIZE
 """
 import sys
 import time
@@ -55,10 +58,12 @@ def rate(model, x, seconds):
 def main():
     threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 4.0
+    fashion = int(sys.argv[3]) if len(sys.argv) > 3 else 28
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     cases = [("resnet18-224", torchvision.models.resnet18().eval(), (3, 224, 224), [1, 4, 8, 16, 32]),
-             ("textbook-resnet18-28", textbook_resnet18().eval(), (1, 28, 28), [1, 4, 8, 16, 32, 256])]
+             (f"textbook-resnet18-{fashion}", textbook_resnet18().eval(), (1, fashion, fashion),
+              [1, 4, 8, 16, 32, 256])]
     for name, model, shape, batches in cases:
         for batch in batches:
             x = torch.randn(batch, *shape)

@@ -28,6 +28,7 @@ public record ResnetProperties(
         @DefaultValue @Valid @NotNull Limits limits,
         @DefaultValue @Valid @NotNull Batching batching,
         @DefaultValue @Valid @NotNull Threads threads,
+        @DefaultValue @Valid @NotNull Execution execution,
         @DefaultValue @Valid @NotNull Security security) {
 
     /**
@@ -62,12 +63,20 @@ public record ResnetProperties(
             @DefaultValue("1") @Min(1) int workers) {}
 
     /**
-     * libtorch's thread pools; 0 keeps the engine's default (intra-op: one per core). The OpenMP wait
-     * policy is an environment variable read when the process starts: set {@code OMP_WAIT_POLICY=PASSIVE}.
+     * How forward passes run on the CPU.
+     *
+     * @param foldBatchNorm compile ResNets for inference: BatchNorm folded into the convolutions and
+     *     intermediates freed at once (outputs equal within 1e-4); off runs DJL's blocks as built
      */
+    public record Execution(@DefaultValue("true") boolean foldBatchNorm) {}
+
     /** @param apiKeys keys accepted on the inference endpoints; empty turns the check off */
     public record Security(@DefaultValue({}) java.util.List<String> apiKeys) {}
 
+    /**
+     * libtorch's thread pools; 0 keeps the engine's default (intra-op: one per core). The OpenMP wait
+     * policy is an environment variable read when the process starts: set {@code OMP_WAIT_POLICY=PASSIVE}.
+     */
     public record Threads(
             @DefaultValue("0") @Min(0) int intraOp,
             @DefaultValue("0") @Min(0) int interOp) {}

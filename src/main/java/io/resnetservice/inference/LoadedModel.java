@@ -24,15 +24,31 @@ public final class LoadedModel implements AutoCloseable {
     private final ModelFolder folder;
     private final Model model;
     private final Block block;
+    /** The inference-compiled network, when the block is a ResNet we built and folding is on. */
+    private final FoldedResNet folded;
     private final Preprocessor preprocessor;
     private final String weightsSha256;
     private final long parameterCount;
     private double loadSeconds;
 
-    private LoadedModel(ModelFolder folder, Model model, String weightsSha256) {
+    /**
+     * How forward passes execute.
+     *
+     * @param foldBatchNorm run the network compiled by {@link FoldedResNet} (BatchNorm folded into the
+     *     convolutions, intermediates freed at once) instead of DJL's block-by-block forward
+     */
+    public record Execution(boolean foldBatchNorm) {
+        public static final Execution DEFAULT = new Execution(true);
+        public static final Execution BLOCKS = new Execution(false);
+    }
+
+    private LoadedModel(ModelFolder folder, Model model, String weightsSha256, Execution execution) {
         this.folder = folder;
         this.model = model;
         this.block = model.getBlock();
+        this.folded = execution.foldBatchNorm()
+                ? FoldedResNet.compile(block, model.getNDManager()).orElse(null)
+                : null;
         this.preprocessor = new Preprocessor(folder.spec().input(), folder.spec().preprocess());
         this.weightsSha256 = weightsSha256;
         // TorchScript modules do not say which tensors are trainable; their count includes BN statistics.
@@ -45,6 +61,11 @@ public final class LoadedModel implements AutoCloseable {
 
     /** Builds the network, loads its weights onto {@code device} and runs one warm-up forward. */
     public static LoadedModel load(ModelFolder folder, Device device) {
+        return load(folder, device, Execution.DEFAULT);
+    }
+
+    /** Builds the network, loads its weights onto {@code device} and runs one warm-up forward. */
+    public static LoadedModel load(ModelFolder folder, Device device, Execution execution) {
         long start = System.nanoTime();
         ModelSpec spec = folder.spec();
         Model model = Model.newInstance(spec.name(), device, "PyTorch");
@@ -57,7 +78,7 @@ public final class LoadedModel implements AutoCloseable {
                 model.setBlock(block);
                 sha = folder.loadWeights(block, model.getNDManager());
             }
-            LoadedModel loaded = new LoadedModel(folder, model, sha);
+            LoadedModel loaded = new LoadedModel(folder, model, sha, execution);
             loaded.forward(new float[loaded.preprocessor.tensorSize()], 1);
             loaded.loadSeconds = (System.nanoTime() - start) / 1e9;
             return loaded;
@@ -102,7 +123,9 @@ public final class LoadedModel implements AutoCloseable {
         JniUtils.setGradMode(false);
         try (NDManager manager = model.getNDManager().newSubManager()) {
             NDArray x = manager.create(input, folder.inputShape(batch));
-            NDArray logits = block.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
+            NDArray logits = folded != null
+                    ? folded.forward(x)
+                    : block.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
             float[] flat = (softmax ? logits.softmax(1) : logits).toFloatArray();
             float[][] rows = new float[batch][];
             for (int i = 0; i < batch; i++) {
@@ -157,8 +180,16 @@ public final class LoadedModel implements AutoCloseable {
         return folder;
     }
 
+    /** Whether forward passes run the folded network rather than DJL's blocks. */
+    public boolean folded() {
+        return folded != null;
+    }
+
     @Override
     public void close() {
+        if (folded != null) {
+            folded.close();
+        }
         model.close();
     }
 }

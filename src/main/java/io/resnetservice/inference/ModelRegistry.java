@@ -43,10 +43,13 @@ public class ModelRegistry implements DisposableBean {
             if (models.containsKey(name)) {
                 throw new ModelLoadException("two model folders are named \"" + name + "\"", null);
             }
-            LoadedModel model = LoadedModel.load(folder, device);
-            log.info("Loaded model {} ({} ResNet-{}, {} parameters) on {} in {} s", name,
+            ResnetProperties.Execution execution = properties.execution();
+            LoadedModel model = LoadedModel.load(folder, device,
+                    new LoadedModel.Execution(execution.foldBatchNorm()));
+            log.info("Loaded model {} ({} ResNet-{}, {} parameters) on {} in {} s, {}", name,
                     folder.spec().variant(), folder.spec().depth(), model.parameterCount(), device,
-                    String.format("%.2f", model.loadSeconds()));
+                    String.format("%.2f", model.loadSeconds()),
+                    model.folded() ? "BatchNorm folded" : "block by block");
             models.put(name, model);
         }
         this.defaultModel = chooseDefault(properties.defaultModel());

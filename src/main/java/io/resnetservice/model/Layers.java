@@ -7,10 +7,10 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 
 /** The few layer shapes a ResNet is made of, named as the paper names them. */
-final class Layers {
+public final class Layers {
 
     /** PyTorch's BatchNorm defaults (momentum 0.1 there is 0.9 in DJL's convention). */
-    static final float BN_EPSILON = 1e-5f;
+    public static final float BN_EPSILON = 1e-5f;
     static final float BN_MOMENTUM = 0.9f;
 
     private Layers() {}

@@ -39,7 +39,7 @@ public final class EvaluateCommand {
             Block block = folder.newBlock();
             model.setBlock(block);
             folder.loadWeights(block, model.getNDManager());
-            logits = Evaluation.logits(block, model.getNDManager(), test, 500);
+            logits = Evaluation.logits(block, model.getNDManager(), FashionMnist.prepare(test, folder.spec()), 500);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         Result result = score(logits, test, folder.labels());

@@ -14,20 +14,17 @@ public final class Evaluation {
     private Evaluation() {}
 
     /** Logits for every image of the split, {@code count x classes}. */
-    public static float[][] logits(Block net, NDManager parent, FashionMnist.Split split, int batch) {
-        int pixels = FashionMnist.SIZE * FashionMnist.SIZE;
+    public static float[][] logits(Block net, NDManager parent, FashionMnist.Prepared split, int batch) {
+        int pixels = split.tensorSize();
         float[][] result = new float[split.count()][];
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
         try {
             for (int start = 0; start < split.count(); start += batch) {
                 int n = Math.min(batch, split.count() - start);
-                float[] x = new float[n * pixels];
-                for (int i = 0; i < n; i++) {
-                    Augment.normalize(split.images(), (start + i) * pixels, x, i * pixels);
-                }
+                float[] x = java.util.Arrays.copyOfRange(split.tensors(), start * pixels, (start + n) * pixels);
                 try (NDManager m = parent.newSubManager()) {
-                    NDArray input = m.create(x, new Shape(n, 1, FashionMnist.SIZE, FashionMnist.SIZE));
+                    NDArray input = m.create(x, new Shape(n, split.channels(), split.size(), split.size()));
                     NDArray out = net.forward(new ParameterStore(m, false), new NDList(input), false).singletonOrThrow();
                     float[] flat = out.toFloatArray();
                     int classes = flat.length / n;
@@ -42,7 +39,7 @@ public final class Evaluation {
         return result;
     }
 
-    public static double accuracy(Block net, NDManager parent, FashionMnist.Split split, int batch) {
+    public static double accuracy(Block net, NDManager parent, FashionMnist.Prepared split, int batch) {
         float[][] logits = logits(net, parent, split, batch);
         long correct = 0;
         for (int i = 0; i < logits.length; i++) {

@@ -1,9 +1,13 @@
 package io.resnetservice.training;
 
+import io.resnetservice.image.Pixels;
+import io.resnetservice.model.ModelSpec;
+import io.resnetservice.preprocess.Preprocessor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /** Fashion-MNIST as Debian's {@code dataset-fashion-mnist} installs it: 28x28 grey images, 10 classes. */
 public final class FashionMnist {
@@ -29,7 +33,36 @@ public final class FashionMnist {
         }
     }
 
+    /**
+     * A split turned into model input: every image through the model's own {@link Preprocessor}, so
+     * training, evaluation and serving feed the network identical tensors.
+     */
+    public record Prepared(float[] tensors, byte[] labels, int count, int channels, int size) {
+        public int tensorSize() {
+            return channels * size * size;
+        }
+
+        public int label(int i) {
+            return labels[i];
+        }
+    }
+
     private FashionMnist() {}
+
+    public static Prepared prepare(Split split, ModelSpec spec) {
+        Preprocessor preprocessor = new Preprocessor(spec.input(), spec.preprocess());
+        int tensor = preprocessor.tensorSize();
+        float[] tensors = new float[split.count() * tensor];
+        int pixels = SIZE * SIZE;
+        IntStream.range(0, split.count()).parallel().forEach(i -> {
+            float[] grey = new float[pixels];
+            for (int p = 0; p < pixels; p++) {
+                grey[p] = (split.images()[i * pixels + p] & 0xff) / 255f;
+            }
+            preprocessor.apply(new Pixels(SIZE, SIZE, 1, grey), tensors, i * tensor);
+        });
+        return new Prepared(tensors, split.labels(), split.count(), spec.input().channels(), spec.input().width());
+    }
 
     public static Split train(Path dir) throws IOException {
         return load(dir, "train");

@@ -46,7 +46,7 @@ public final class TrainCommand {
 
     public record Options(
             Path data, Path out, int epochs, int batchSize, float peakLearningRate, float weightDecay,
-            long seed, int limit, boolean resume, int cropPadding) {
+            long seed, int limit, boolean resume, int cropPadding, int inputSize, float eraseProbability) {
 
         static Options parse(String[] args) {
             CommandLine cl = new CommandLine(args);
@@ -60,7 +60,9 @@ public final class TrainCommand {
                     cl.integer("--seed", 42),
                     cl.integer("--limit", 0),
                     cl.flag("--resume"),
-                    cl.integer("--crop-padding", 2));
+                    cl.integer("--crop-padding", 4),
+                    cl.integer("--input-size", 56),
+                    (float) cl.decimal("--erase", 0.5));
         }
     }
 
@@ -83,21 +85,29 @@ public final class TrainCommand {
         new TrainCommand(Options.parse(args), System.out).run();
     }
 
-    public static ModelSpec fashionMnistSpec(String name) {
+    /**
+     * The model folder's recipe. Images are upsampled to {@code inputSize} (area filter, so a 2x
+     * upsampling repeats each pixel): the textbook stem divides the side by 4 before the first stage,
+     * which leaves a 28x28 item only 7x7 and the last stage 1x1.
+     */
+    public static ModelSpec fashionMnistSpec(String name, int inputSize) {
         return new ModelSpec(name, "resnet", 18, ResNetVariant.TEXTBOOK, ModelSpec.Format.DJL,
                 name + ".params", "labels.txt",
-                new ModelSpec.Input(1, FashionMnist.SIZE, FashionMnist.SIZE),
+                new ModelSpec.Input(1, inputSize, inputSize),
                 new ModelSpec.Preprocess(ModelSpec.Colour.GRAYSCALE, ModelSpec.Resize.FIT_PAD, null, ModelSpec.Filter.AREA,
                         ModelSpec.Background.DARK, List.of(FashionMnist.MEAN), List.of(FashionMnist.STD)));
     }
 
     public TrainingState run() throws IOException {
-        FashionMnist.Split train = FashionMnist.train(options.data());
-        FashionMnist.Split test = FashionMnist.test(options.data());
+        FashionMnist.Split trainImages = FashionMnist.train(options.data());
+        FashionMnist.Split testImages = FashionMnist.test(options.data());
         if (options.limit() > 0) {
-            train = train.first(options.limit());
-            test = test.first(Math.max(100, options.limit() / 5));
+            trainImages = trainImages.first(options.limit());
+            testImages = testImages.first(Math.max(100, options.limit() / 5));
         }
+        ModelSpec spec = fashionMnistSpec("fashion-mnist-resnet18", options.inputSize());
+        FashionMnist.Prepared train = FashionMnist.prepare(trainImages, spec);
+        FashionMnist.Prepared test = FashionMnist.prepare(testImages, spec);
         Path checkpoints = options.out().resolve("checkpoints");
         Files.createDirectories(checkpoints);
         Engine.getInstance().setRandomSeed((int) options.seed());
@@ -134,7 +144,7 @@ public final class TrainCommand {
                             .optWeightDecays(options.weightDecay())
                             .build());
             try (Trainer trainer = model.newTrainer(config)) {
-                trainer.initialize(new Shape(options.batchSize(), 1, FashionMnist.SIZE, FashionMnist.SIZE));
+                trainer.initialize(new Shape(options.batchSize(), 1, options.inputSize(), options.inputSize()));
                 for (int epoch = state.epochsDone(); epoch < options.epochs(); epoch++) {
                     long t0 = System.nanoTime();
                     double[] lossAcc = trainEpoch(trainer, train, epoch, stepsPerEpoch, oneCycle);
@@ -149,19 +159,20 @@ public final class TrainCommand {
                     writeCheckpoint(checkpoints, net, state);
                 }
             }
-            ModelSpec spec = fashionMnistSpec("fashion-mnist-resnet18");
             ModelFolder.write(options.out(), spec, FashionMnist.LABELS, net);
             console.printf("model written to %s (%.0f s of training)%n", options.out(), state.trainingSeconds());
         }
         return state;
     }
 
-    private double[] trainEpoch(Trainer trainer, FashionMnist.Split train, int epoch, int steps, Tracker schedule) {
+    private double[] trainEpoch(Trainer trainer, FashionMnist.Prepared train, int epoch, int steps, Tracker schedule) {
         // One generator per epoch, seeded from the run's seed, so a resumed epoch sees the same batches.
         Random random = new Random(options.seed() * 1_000_003L + epoch);
         int[] order = Augment.permutation(train.count(), random);
         int batch = options.batchSize();
-        int pixels = FashionMnist.SIZE * FashionMnist.SIZE;
+        int size = train.size();
+        int pixels = train.tensorSize();
+        float background = -FashionMnist.MEAN / FashionMnist.STD;
         float[] x = new float[batch * pixels];
         float[] y = new float[batch];
         double lossSum = 0;
@@ -171,11 +182,12 @@ public final class TrainCommand {
         for (int step = 0; step < steps; step++) {
             for (int i = 0; i < batch; i++) {
                 int idx = order[step * batch + i];
-                Augment.cropFlipNormalize(train.images(), idx * pixels, x, i * pixels, options.cropPadding(), random);
+                Augment.cropFlip(train.tensors(), idx * pixels, size, x, i * pixels, options.cropPadding(), background, random);
+                Augment.erase(x, i * pixels, size, options.eraseProbability(), FashionMnist.MEAN, FashionMnist.STD, random);
                 y[i] = train.label(idx);
             }
             try (NDManager stepManager = trainer.getManager().newSubManager()) {
-                NDArray input = stepManager.create(x, new Shape(batch, 1, FashionMnist.SIZE, FashionMnist.SIZE));
+                NDArray input = stepManager.create(x, new Shape(batch, 1, size, size));
                 NDArray labels = stepManager.create(y);
                 float loss;
                 float[] logits;

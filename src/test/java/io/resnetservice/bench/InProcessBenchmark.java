@@ -4,6 +4,7 @@ import ai.djl.Device;
 import io.resnetservice.image.ImageDecoder;
 import io.resnetservice.image.Pixels;
 import io.resnetservice.inference.LoadedModel;
+import io.resnetservice.inference.ModelRegistry;
 import io.resnetservice.model.ModelFolder;
 import io.resnetservice.model.ModelSpec;
 import io.resnetservice.preprocess.Preprocessor;
@@ -22,8 +23,11 @@ import java.util.Random;
  * In-process figures for bench/run.sh: forward images/s per batch size for a model folder, and
  * preprocessing milliseconds per image. Prints one line per figure, "key value", for the script to collect.
  *
- * <pre>java ... io.resnetservice.bench.InProcessBenchmark forward MODEL_DIR 1,4,8,16,32
+ * <pre>java ... io.resnetservice.bench.InProcessBenchmark forward MODEL_DIR 1,4,8,16,32 SECONDS folded|blocks
  * java ... io.resnetservice.bench.InProcessBenchmark preprocess</pre>
+ *
+ * <p>{@code folded} is how the service runs a model ({@code resnet.execution.fold-batch-norm}), {@code blocks}
+ * DJL's block-by-block forward, the same weights unfolded.
  */
 public final class InProcessBenchmark {
 
@@ -32,15 +36,18 @@ public final class InProcessBenchmark {
     public static void main(String[] args) {
         switch (args[0]) {
             case "forward" -> forward(Path.of(args[1]), Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray(),
-                    args.length > 3 ? Double.parseDouble(args[3]) : 4.0);
+                    args.length > 3 ? Double.parseDouble(args[3]) : 4.0,
+                    args.length > 4 && args[4].equals("blocks") ? LoadedModel.Execution.BLOCKS : LoadedModel.Execution.DEFAULT);
             case "preprocess" -> preprocess();
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
 
     /** Median over repeated timed windows of images/s, after a warm-up. */
-    static void forward(Path modelDir, int[] batches, double secondsPerBatch) {
-        try (LoadedModel model = LoadedModel.load(ModelFolder.open(ModelFolder.ModelSource.directory(modelDir)), Device.cpu())) {
+    static void forward(Path modelDir, int[] batches, double secondsPerBatch, LoadedModel.Execution execution) {
+        try (LoadedModel model = LoadedModel.load(
+                ModelFolder.open(ModelFolder.ModelSource.directory(modelDir)), Device.cpu(), execution)) {
+            String exec = model.folded() ? "folded" : "blocks";
             int size = model.preprocessor().tensorSize();
             Random random = new Random(1);
             for (int batch : batches) {
@@ -63,7 +70,8 @@ public final class InProcessBenchmark {
                     rates[w] = images / ((System.nanoTime() - start) / 1e9);
                 }
                 Arrays.sort(rates);
-                System.out.printf(Locale.ROOT, "forward %s batch=%d images_per_s=%.1f%n", model.name(), batch, rates[2]);
+                System.out.printf(Locale.ROOT, "forward %s exec=%s batch=%d images_per_s=%.1f%n",
+                        model.name(), exec, batch, rates[2]);
             }
         }
     }
@@ -83,16 +91,14 @@ public final class InProcessBenchmark {
                         ModelSpec.Resize.SHORTER_SIDE_CROP, 256, ModelSpec.Filter.BILINEAR,
                         ModelSpec.Background.KEEP, List.of(0.485f, 0.456f, 0.406f),
                         List.of(0.229f, 0.224f, 0.225f)));
-        var fashion = new Preprocessor(new ModelSpec.Input(1, 28, 28),
-                new ModelSpec.Preprocess(ModelSpec.Colour.GRAYSCALE,
-                        ModelSpec.Resize.FIT_PAD, null, ModelSpec.Filter.AREA,
-                        ModelSpec.Background.DARK, List.of(0.286f), List.of(0.353f)));
+        ModelSpec shipped = ModelFolder.open(ModelFolder.ModelSource.classpath(ModelRegistry.EMBEDDED_MODEL)).spec();
+        var fashion = new Preprocessor(shipped.input(), shipped.preprocess());
         ImageDecoder decoder = new ImageDecoder(40_000_000);
         System.out.printf(Locale.ROOT, "preprocess jpeg1024x768_to_224 median_ms=%.2f%n", median(() -> {
             Pixels p = decoder.decode(jpeg);
             imagenet.apply(p);
         }, 60));
-        System.out.printf(Locale.ROOT, "preprocess png28_to_28 median_ms=%.3f%n", median(() -> {
+        System.out.printf(Locale.ROOT, "preprocess png28_to_%d median_ms=%.3f%n", shipped.input().width(), median(() -> {
             Pixels p = decoder.decode(png);
             fashion.apply(p);
         }, 2000));

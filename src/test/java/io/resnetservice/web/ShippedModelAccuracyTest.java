@@ -84,13 +84,13 @@ class ShippedModelAccuracyTest {
         return accuracy;
     }
 
-    /** The same images straight from the IDX bytes through the network, with no HTTP, decoding or resizing. */
+    /** The same images from the IDX bytes through the model's preprocessing and network, with no HTTP or PNG decoding. */
     static double inProcessAccuracy() {
         ModelFolder folder = ModelFolder.open(ModelFolder.ModelSource.classpath(ModelRegistry.EMBEDDED_MODEL));
         try (NDManager manager = NDManager.newBaseManager()) {
             Block block = folder.newBlock();
             folder.loadWeights(block, manager);
-            float[][] logits = Evaluation.logits(block, manager, test, 500);
+            float[][] logits = Evaluation.logits(block, manager, FashionMnist.prepare(test, folder.spec()), 500);
             int correct = 0;
             for (int i = 0; i < logits.length; i++) {
                 if (Evaluation.argmax(logits[i]) == test.label(i)) {

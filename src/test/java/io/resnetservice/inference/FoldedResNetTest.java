@@ -1,0 +1,145 @@
+package io.resnetservice.inference;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.ParameterStore;
+import io.resnetservice.model.ModelFolder;
+import io.resnetservice.model.ResNet;
+import io.resnetservice.model.ResNetArchitecture;
+import io.resnetservice.model.ResNetVariant;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class FoldedResNetTest {
+
+    /**
+     * Freshly initialised BatchNorms (mean 0, variance 1, scale 1, shift 0) fold into almost nothing;
+     * statistics like a trained network's make the folding do real arithmetic.
+     */
+    private static void randomizeBatchNorms(Block net, NDManager manager, Random random) {
+        net.getParameters().forEach(pair -> {
+            Parameter p = pair.getValue();
+            String name = pair.getKey();
+            long n = p.getArray().getShape().size();
+            float[] values = new float[(int) n];
+            boolean touched = true;
+            for (int i = 0; i < n; i++) {
+                if (name.endsWith("gamma")) {
+                    values[i] = 0.5f + random.nextFloat();
+                } else if (name.endsWith("beta") || name.endsWith("runningMean")) {
+                    values[i] = (float) random.nextGaussian() * 0.2f;
+                } else if (name.endsWith("runningVar")) {
+                    values[i] = 0.5f + 1.5f * random.nextFloat();
+                } else if (name.endsWith("bias")) {
+                    values[i] = (float) random.nextGaussian() * 0.05f;
+                } else {
+                    touched = false;
+                    break;
+                }
+            }
+            if (touched) {
+                p.getArray().set(values);
+            }
+        });
+    }
+
+    private static float[] blocks(Block net, NDManager manager, float[] input, Shape shape) {
+        JniUtils.setGradMode(false);
+        try (NDManager m = manager.newSubManager()) {
+            NDArray x = m.create(input, shape);
+            return net.forward(new ParameterStore(m, false), new NDList(x), false).singletonOrThrow().toFloatArray();
+        }
+    }
+
+    private static float[] folded(FoldedResNet net, NDManager manager, float[] input, Shape shape) {
+        JniUtils.setGradMode(false);
+        try (NDManager m = manager.newSubManager()) {
+            return net.forward(m.create(input, shape)).toFloatArray();
+        }
+    }
+
+    private static void assertClose(float[] expected, float[] actual) {
+        float scale = 1;
+        for (float v : expected) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        assertTrue(expected.length == actual.length, "same number of outputs");
+        for (int i = 0; i < expected.length; i++) {
+            float diff = Math.abs(expected[i] - actual[i]);
+            assertTrue(diff <= 1e-4f * scale,
+                    "output " + i + ": blocks " + expected[i] + ", folded " + actual[i] + " (largest output " + scale + ")");
+        }
+    }
+
+    @ParameterizedTest(name = "{0} ResNet-{1}, {2} channels at {3}x{3}")
+    @CsvSource({
+        "TEXTBOOK, 18, 1, 56",
+        "TORCHVISION, 18, 3, 96",
+        "TORCHVISION, 50, 3, 64",
+    })
+    void foldedNetworkEqualsTheBlocksItWasFoldedFrom(ResNetVariant variant, int depth, int channels, int size) {
+        ResNetArchitecture architecture = ResNetArchitecture.ofDepth(depth);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block net = ResNet.build(architecture, variant, 10);
+            net.initialize(manager, DataType.FLOAT32, new Shape(1, channels, size, size));
+            randomizeBatchNorms(net, manager, new Random(depth * 31L + size));
+            Random random = new Random(5);
+            int batch = 3;
+            float[] input = new float[batch * channels * size * size];
+            for (int i = 0; i < input.length; i++) {
+                input[i] = (float) random.nextGaussian();
+            }
+            Shape shape = new Shape(batch, channels, size, size);
+            try (FoldedResNet folded = FoldedResNet.compile(net, manager).orElseThrow()) {
+                assertClose(blocks(net, manager, input, shape), folded(folded, manager, input, shape));
+            }
+            // Folding copies: the network it came from is unchanged and still answers the same.
+            float[] again = blocks(net, manager, input, shape);
+            assertClose(again, blocks(net, manager, input, shape));
+        }
+    }
+
+    @Test
+    void theShippedModelAnswersTheSameFoldedAndBlockByBlock() {
+        ModelFolder folder = ModelFolder.open(ModelFolder.ModelSource.classpath(ModelRegistry.EMBEDDED_MODEL));
+        try (LoadedModel blocks = LoadedModel.load(folder, Device.cpu(), LoadedModel.Execution.BLOCKS);
+                LoadedModel folded = LoadedModel.load(folder, Device.cpu(), LoadedModel.Execution.DEFAULT)) {
+            assertFalse(blocks.folded());
+            assertTrue(folded.folded());
+            int size = blocks.preprocessor().tensorSize();
+            Random random = new Random(11);
+            float[] input = new float[4 * size];
+            for (int i = 0; i < input.length; i++) {
+                input[i] = (float) random.nextGaussian();
+            }
+            float[][] expected = blocks.logits(input, 4);
+            float[][] actual = folded.logits(input, 4);
+            for (int i = 0; i < 4; i++) {
+                assertClose(expected[i], actual[i]);
+            }
+        }
+    }
+
+    @Test
+    void aNetworkNotLaidOutLikeOurResNetsIsLeftToItsBlocks() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            SequentialBlock other = new SequentialBlock().add(Linear.builder().setUnits(3).build());
+            other.initialize(manager, DataType.FLOAT32, new Shape(1, 4));
+            assertTrue(FoldedResNet.compile(other, manager).isEmpty());
+        }
+    }
+}

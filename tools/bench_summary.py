@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""The ratios the throughput issue sets targets for, computed from one bench/run.sh output file.
+
+    tools/bench_summary.py bench/results/DATE.txt
+"""
+import re
+import sys
+
+
+def figures(lines, prefix):
+    out = []
+    for line in lines:
+        if line.startswith(prefix):
+            out.append(dict(re.findall(r"(\w+)=(\S+)", line)) | {"words": line.split()})
+    return out
+
+
+def main():
+    lines = open(sys.argv[1]).read().splitlines()
+    forward = figures(lines, "forward ")
+    torch = figures(lines, "torch ")
+    http = figures(lines, "http ")
+
+    def best(rows, **match):
+        rates = [(float(r["images_per_s"]), r["batch"]) for r in rows
+                 if all(r.get(k) == v or v in r["words"] for k, v in match.items())]
+        return max(rates) if rates else (float("nan"), "-")
+
+    print()
+    print("## Against the targets")
+    fashion_ref = next((w for r in torch for w in r["words"] if w.startswith("textbook-resnet18-")), "textbook-resnet18-28")
+    for model, ref in (("resnet18-224", "resnet18-224"), ("fashion-mnist-resnet18", fashion_ref)):
+        ours, ours_batch = best(forward, exec="folded", model_name=model)
+        blocks, blocks_batch = best(forward, exec="blocks", model_name=model)
+        frozen, frozen_batch = best(torch, mode="frozen", model_name=ref)
+        eager, eager_batch = best(torch, mode="eager", model_name=ref)
+        print(f"in-process {model}: folded {ours:.1f} img/s (batch {ours_batch}), blocks {blocks:.1f} (batch {blocks_batch}); "
+              f"torch frozen {ref} {frozen:.1f} (batch {frozen_batch}), eager {eager:.1f} (batch {eager_batch}); "
+              f"folded/frozen = {ours / frozen:.2f}x (target >= 0.9x), folded/blocks = {ours / blocks:.2f}x")
+    best224 = best(forward, exec="folded", model_name="resnet18-224")[0]
+    for row in http:
+        if row["model"] == "224" and row["batching"] == "true" and row["concurrency"] == "16":
+            rate, p50, p99 = float(row["images_per_s"]), float(row["p50_s"]), float(row["p99_s"])
+            print(f"HTTP resnet18-224 JPEG c=16, batching on: {rate:.1f} img/s = {rate / best224:.2f}x the best in-process "
+                  f"forward (target >= 0.85x); p99/p50 = {p99 / p50:.2f} (target <= 2.5)")
+    on = [float(r["images_per_s"]) for r in http if r["model"] == "fashion" and r["batching"] == "true" and r["concurrency"] == "16"]
+    off = [float(r["images_per_s"]) for r in http if r["model"] == "fashion" and r["batching"] == "false" and r["concurrency"] == "16"]
+    if on and off:
+        print(f"HTTP Fashion-MNIST c=16: batching on/off = {on[0] / off[0]:.2f}x (target >= 1.3x)")
+    errors = sum(int(r["errors"]) for r in http)
+    print(f"HTTP errors over all points: {errors} (target 0)")
+
+
+if __name__ == "__main__":
+    main()
