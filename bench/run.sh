@@ -5,6 +5,7 @@
 #
 #   bench/run.sh            (needs: apt-get install hey python3-torchvision)
 #   SECONDS_PER_POINT=2 REQUESTS=100 bench/run.sh   (quicker, noisier)
+#   HTTP_ARGS="--resnet.threads.intra-op=1 --resnet.batching.workers=2" bench/run.sh   (other server settings)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_POINT=${SECONDS_PER_POINT:-4}
@@ -45,40 +46,49 @@ echo
 echo "## Preprocessing (one thread, median)"
 java -Dai.djl.offline=true -cp "$CP" io.resnetservice.bench.InProcessBenchmark preprocess 2>/dev/null | grep '^preprocess'
 echo
-echo "## HTTP (hey, $REQUESTS requests per point, raw image body)"
+echo "## HTTP (hey, $REQUESTS requests per point, raw image body${HTTP_ARGS:+, server args: $HTTP_ARGS})"
 /usr/bin/python3 - "$WORK" <<'PY'
 import sys
 from PIL import Image, ImageDraw
 work = sys.argv[1]
 im = Image.new("RGB", (1024, 768), (40, 80, 170))
 ImageDraw.Draw(im).ellipse((300, 200, 700, 500), fill=(220, 40, 40))
-im.save(f"{work}/photo.jpg", quality=90)
-Image.new("L", (28, 28), 0).save(f"{work}/item.png")
+im.save(f"{work}/photo-1024x768.jpg", quality=90)
+im.resize((224, 224), Image.BILINEAR).save(f"{work}/photo-224x224.jpg", quality=90)
+Image.new("L", (28, 28), 0).save(f"{work}/item-28x28.png")
 PY
 port=18080
-for model in 224 fashion; do
-  if [ "$model" = 224 ]; then body="$WORK/photo.jpg"; type=image/jpeg; else body="$WORK/item.png"; type=image/png; fi
-  for batching in true false; do
-    java -Dai.djl.offline=true -jar "$JAR" --server.port=$port --resnet.model-dir="$WORK/models-$model" \
-      --resnet.batching.enabled=$batching --server.tomcat.threads.max=128 --logging.level.root=WARN \
-      > "$WORK/server.log" 2>&1 &
-    server=$!
-    until curl -sf localhost:$port/actuator/health/readiness >/dev/null; do sleep 0.5; done
+# One server per model and batching setting; every image size against it at concurrency 1, 4, 16, 64.
+http_points() {
+  local model=$1 batching=$2; shift 2
+  # shellcheck disable=SC2086
+  java -Dai.djl.offline=true -jar "$JAR" --server.port=$port --resnet.model-dir="$WORK/models-$model" \
+    --resnet.batching.enabled=$batching --server.tomcat.threads.max=128 --logging.level.root=WARN ${HTTP_ARGS:-} \
+    > "$WORK/server.log" 2>&1 &
+  local server=$!
+  until curl -sf localhost:$port/actuator/health/readiness >/dev/null; do sleep 0.5; done
+  for image in "$@"; do
+    local body="$WORK/$image" type=image/jpeg
+    case "$image" in *.png) type=image/png ;; esac
     hey -n 20 -c 4 -m POST -T $type -D "$body" http://localhost:$port/api/v1/classify >/dev/null
     for c in 1 4 16 64; do
       # hey sends n/c requests per worker: keep n a multiple of c so every request is counted.
-      n=$(( (REQUESTS > c * 4 ? REQUESTS : c * 4) / c * c ))
+      local n=$(( (REQUESTS > c * 4 ? REQUESTS : c * 4) / c * c ))
       hey -n $n -c $c -m POST -T $type -D "$body" http://localhost:$port/api/v1/classify > "$WORK/hey.txt"
+      local rps p50 p99 ok
       rps=$(awk '/Requests\/sec/{print $2}' "$WORK/hey.txt")
       p50=$(awk '/ 50% in/{print $3}' "$WORK/hey.txt")
       p99=$(awk '/ 99% in/{print $3}' "$WORK/hey.txt")
       ok=$(awk '/\[200\]/{print $2}' "$WORK/hey.txt")
-      errors=$(( n - ${ok:-0} ))
-      echo "http model=$model batching=$batching concurrency=$c images_per_s=$rps p50_s=$p50 p99_s=$p99 requests=$n errors=$errors"
+      echo "http model=$model image=${image%.*} batching=$batching concurrency=$c images_per_s=$rps p50_s=$p50 p99_s=$p99 requests=$n errors=$(( n - ${ok:-0} ))"
     done
-    kill $server; wait $server 2>/dev/null || true
   done
-done
+  kill $server; wait $server 2>/dev/null || true
+}
+http_points 224 true photo-1024x768.jpg photo-224x224.jpg
+http_points 224 false photo-1024x768.jpg photo-224x224.jpg
+http_points fashion true item-28x28.png
+http_points fashion false item-28x28.png
 } | tee "$OUT"
 /usr/bin/python3 tools/bench_summary.py "$OUT" | tee -a "$OUT"
 echo "written to $OUT"

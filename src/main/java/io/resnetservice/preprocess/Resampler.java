@@ -58,10 +58,19 @@ public final class Resampler {
     /** As above, for a plane that starts at {@code offset} in {@code in} (one channel of a planar image). */
     public static float[] resizeWindow(float[] in, int offset, int inW, int inH, int outW, int outH,
             int left, int top, int width, int height, Filter filter) {
-        float[] horizontal = new float[width * inH];
+        Weights wy = Weights.of(inH, outH, filter);
+        // Only the input rows the window's output rows read: a center crop skips the top and bottom.
+        int firstRow = inH;
+        int endRow = 0;
+        for (int oy = top; oy < top + height; oy++) {
+            firstRow = Math.min(firstRow, wy.start[oy]);
+            endRow = Math.max(endRow, wy.start[oy] + wy.count[oy]);
+        }
+        float[] horizontal = new float[width * Math.max(0, endRow - firstRow)];
         Weights wx = Weights.of(inW, outW, filter);
-        for (int y = 0; y < inH; y++) {
+        for (int y = firstRow; y < endRow; y++) {
             int row = offset + y * inW;
+            int outRow = (y - firstRow) * width;
             for (int x = 0; x < width; x++) {
                 int ox = left + x;
                 int start = wx.start[ox];
@@ -70,11 +79,10 @@ public final class Resampler {
                 for (int k = 0; k < wx.count[ox]; k++) {
                     sum += in[row + start + k] * wx.weights[base + k];
                 }
-                horizontal[y * width + x] = sum;
+                horizontal[outRow + x] = sum;
             }
         }
         float[] out = new float[width * height];
-        Weights wy = Weights.of(inH, outH, filter);
         for (int y = 0; y < height; y++) {
             int oy = top + y;
             int start = wy.start[oy];
@@ -82,7 +90,7 @@ public final class Resampler {
             int outRow = y * width;
             for (int k = 0; k < wy.count[oy]; k++) {
                 float weight = wy.weights[base + k];
-                int inRow = (start + k) * width;
+                int inRow = (start + k - firstRow) * width;
                 // Row by row, so both arrays are read in order.
                 for (int x = 0; x < width; x++) {
                     out[outRow + x] += horizontal[inRow + x] * weight;
