@@ -140,30 +140,13 @@ public final class ImageDecoder {
         return new Pixels(w, h, 3, data);
     }
 
-    private static final float[] UNIT = new float[256];
-
-    static {
-        for (int i = 0; i < 256; i++) {
-            UNIT[i] = i / 255f;
-        }
-    }
-
     /**
-     * What JPEG decoding gives: 8-bit samples, three per pixel. Read straight from the array, because
-     * {@code getRGB} converts every pixel through the colour model and cost three times the decode.
+     * What JPEG decoding gives: 8-bit samples, three per pixel, kept as they are. Read straight from
+     * the array, because {@code getRGB} converts every pixel through the colour model and cost three
+     * times the decode.
      */
     private static Pixels fromInterleavedBytes(byte[] bytes, int[] bandOffsets, int w, int h) {
-        int plane = w * h;
-        float[] data = new float[3 * plane];
-        int r = bandOffsets[0];
-        int g = bandOffsets[1];
-        int b = bandOffsets[2];
-        for (int i = 0, o = 0; i < plane; i++, o += 3) {
-            data[i] = UNIT[bytes[o + r] & 0xff];
-            data[plane + i] = UNIT[bytes[o + g] & 0xff];
-            data[2 * plane + i] = UNIT[bytes[o + b] & 0xff];
-        }
-        return new Pixels(w, h, 3, data);
+        return Pixels.ofRgb8(w, h, bytes, bandOffsets);
     }
 
     /**

@@ -39,6 +39,9 @@ public final class Preprocessor {
 
     /** Writes the input tensor of one image into {@code out} at {@code offset}. */
     public void apply(Pixels pixels, float[] out, int offset) {
+        if (applyToRgb8(pixels, out, offset)) {
+            return;
+        }
         int n = pixels.width() * pixels.height();
         Plane[] planes = toColourMode(pixels);
         if (recipe.background() == ModelSpec.Background.DARK && borderMean(planes, pixels.width(), pixels.height()) > 0.5f) {
@@ -66,6 +69,35 @@ public final class Preprocessor {
                 out[base + i] = (geometry[i] - m) / s;
             }
         }
+    }
+
+    /**
+     * The common photo case, an RGB model's shorter-side resize and center crop of a decoded JPEG,
+     * resampled from the decoder's 8-bit samples. Returns false where the general path is needed.
+     */
+    private boolean applyToRgb8(Pixels pixels, float[] out, int offset) {
+        Pixels.Rgb8 rgb8 = pixels.rgb8();
+        if (rgb8 == null || input.channels() != 3 || recipe.resize() != ModelSpec.Resize.SHORTER_SIDE_CROP
+                || recipe.background() != ModelSpec.Background.KEEP) {
+            return false;
+        }
+        int w = input.width();
+        int h = input.height();
+        Crop crop = shorterSideCropOf(pixels.width(), pixels.height(), w, h);
+        if (crop.top() < 0 || crop.left() < 0) {
+            return false;
+        }
+        for (int c = 0; c < 3; c++) {
+            float[] geometry = Resampler.resizeWindow(rgb8.bytes(), rgb8.offsets()[c], 3, pixels.width(), pixels.height(),
+                    crop.resizedW(), crop.resizedH(), crop.left(), crop.top(), w, h, filter);
+            float m = recipe.mean().get(c);
+            float s = recipe.std().get(c);
+            int base = offset + c * w * h;
+            for (int i = 0; i < w * h; i++) {
+                out[base + i] = (geometry[i] - m) / s;
+            }
+        }
+        return true;
     }
 
     public float[] apply(Pixels pixels) {
@@ -138,6 +170,20 @@ public final class Preprocessor {
      * {@code s} (the longer one {@code int(s * long / short)}), then the centre is cut out.
      */
     private float[] shorterSideCrop(Plane plane, int w, int h, int outW, int outH) {
+        Crop crop = shorterSideCropOf(w, h, outW, outH);
+        if (crop.top() >= 0 && crop.left() >= 0) {
+            return Resampler.resizeWindow(plane.data(), plane.offset(), w, h, crop.resizedW(), crop.resizedH(),
+                    crop.left(), crop.top(), outW, outH, filter);
+        }
+        // Smaller than the crop on one side: resize whole, then pad with black as torchvision does.
+        return centerCrop(Resampler.resize(plane.data(), plane.offset(), w, h, crop.resizedW(), crop.resizedH(), filter),
+                crop.resizedW(), crop.resizedH(), outW, outH);
+    }
+
+    /** The resized size and where the crop starts in it; negative offsets mean the crop is larger. */
+    private record Crop(int resizedW, int resizedH, int left, int top) {}
+
+    private Crop shorterSideCropOf(int w, int h, int outW, int outH) {
         int shorter = recipe.resizeShorterSideTo() != null ? recipe.resizeShorterSideTo() : Math.min(outW, outH);
         int rw;
         int rh;
@@ -148,13 +194,8 @@ public final class Preprocessor {
             rh = shorter;
             rw = (int) ((long) shorter * w / h);
         }
-        int top = (int) Math.rint((rh - outH) / 2.0);
-        int left = (int) Math.rint((rw - outW) / 2.0);
-        if (top >= 0 && left >= 0) {
-            return Resampler.resizeWindow(plane.data(), plane.offset(), w, h, rw, rh, left, top, outW, outH, filter);
-        }
-        // Smaller than the crop on one side: resize whole, then pad with black as torchvision does.
-        return centerCrop(Resampler.resize(plane.data(), plane.offset(), w, h, rw, rh, filter), rw, rh, outW, outH);
+        // Python rounds halves to even; Math.rint does too, so odd margins split as torchvision splits them.
+        return new Crop(rw, rh, (int) Math.rint((rw - outW) / 2.0), (int) Math.rint((rh - outH) / 2.0));
     }
 
     static float[] centerCrop(float[] plane, int w, int h, int outW, int outH) {

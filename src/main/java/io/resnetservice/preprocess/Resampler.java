@@ -58,46 +58,90 @@ public final class Resampler {
     /** As above, for a plane that starts at {@code offset} in {@code in} (one channel of a planar image). */
     public static float[] resizeWindow(float[] in, int offset, int inW, int inH, int outW, int outH,
             int left, int top, int width, int height, Filter filter) {
-        Weights wy = Weights.of(inH, outH, filter);
-        // Only the input rows the window's output rows read: a center crop skips the top and bottom.
-        int firstRow = inH;
-        int endRow = 0;
-        for (int oy = top; oy < top + height; oy++) {
-            firstRow = Math.min(firstRow, wy.start[oy]);
-            endRow = Math.max(endRow, wy.start[oy] + wy.count[oy]);
-        }
-        float[] horizontal = new float[width * Math.max(0, endRow - firstRow)];
-        Weights wx = Weights.of(inW, outW, filter);
-        for (int y = firstRow; y < endRow; y++) {
+        Window window = Window.of(inW, inH, outW, outH, left, top, width, height, filter);
+        float[] horizontal = new float[width * window.rows()];
+        for (int y = window.firstRow; y < window.endRow; y++) {
             int row = offset + y * inW;
-            int outRow = (y - firstRow) * width;
+            int outRow = (y - window.firstRow) * width;
             for (int x = 0; x < width; x++) {
                 int ox = left + x;
-                int start = wx.start[ox];
-                int base = ox * wx.taps;
+                int start = window.wx.start[ox];
+                int base = ox * window.wx.taps;
                 float sum = 0;
-                for (int k = 0; k < wx.count[ox]; k++) {
-                    sum += in[row + start + k] * wx.weights[base + k];
+                for (int k = 0; k < window.wx.count[ox]; k++) {
+                    sum += in[row + start + k] * window.wx.weights[base + k];
                 }
                 horizontal[outRow + x] = sum;
             }
         }
-        float[] out = new float[width * height];
-        for (int y = 0; y < height; y++) {
-            int oy = top + y;
-            int start = wy.start[oy];
-            int base = oy * wy.taps;
-            int outRow = y * width;
-            for (int k = 0; k < wy.count[oy]; k++) {
-                float weight = wy.weights[base + k];
-                int inRow = (start + k - firstRow) * width;
-                // Row by row, so both arrays are read in order.
-                for (int x = 0; x < width; x++) {
-                    out[outRow + x] += horizontal[inRow + x] * weight;
+        return window.vertical(horizontal);
+    }
+
+    /**
+     * As above for one channel of interleaved 8-bit samples: pixel {@code i} of the channel is
+     * {@code in[offset + stride * i]}, scaled to [0, 1]. No float copy of the whole image is made.
+     */
+    public static float[] resizeWindow(byte[] in, int offset, int stride, int inW, int inH, int outW, int outH,
+            int left, int top, int width, int height, Filter filter) {
+        Window window = Window.of(inW, inH, outW, outH, left, top, width, height, filter);
+        float[] horizontal = new float[width * window.rows()];
+        float unit = 1f / 255f;
+        for (int y = window.firstRow; y < window.endRow; y++) {
+            int row = offset + y * inW * stride;
+            int outRow = (y - window.firstRow) * width;
+            for (int x = 0; x < width; x++) {
+                int ox = left + x;
+                int start = row + window.wx.start[ox] * stride;
+                int base = ox * window.wx.taps;
+                float sum = 0;
+                for (int k = 0; k < window.wx.count[ox]; k++) {
+                    sum += (in[start + k * stride] & 0xff) * window.wx.weights[base + k];
                 }
+                horizontal[outRow + x] = sum * unit;
             }
         }
-        return out;
+        return window.vertical(horizontal);
+    }
+
+    /**
+     * The taps of both axes for one output window, and the input rows it reads: a center crop skips
+     * the top and bottom of the image.
+     */
+    private record Window(Weights wx, Weights wy, int top, int width, int height, int firstRow, int endRow) {
+        static Window of(int inW, int inH, int outW, int outH, int left, int top, int width, int height, Filter filter) {
+            Weights wy = Weights.of(inH, outH, filter);
+            int firstRow = inH;
+            int endRow = 0;
+            for (int oy = top; oy < top + height; oy++) {
+                firstRow = Math.min(firstRow, wy.start[oy]);
+                endRow = Math.max(endRow, wy.start[oy] + wy.count[oy]);
+            }
+            return new Window(Weights.of(inW, outW, filter), wy, top, width, height, firstRow, Math.max(firstRow, endRow));
+        }
+
+        int rows() {
+            return endRow - firstRow;
+        }
+
+        /** The vertical pass over rows already filtered horizontally. */
+        float[] vertical(float[] horizontal) {
+            float[] out = new float[width * height];
+            for (int y = 0; y < height; y++) {
+                int oy = top + y;
+                int start = wy.start[oy];
+                int base = oy * wy.taps;
+                int outRow = y * width;
+                for (int k = 0; k < wy.count[oy]; k++) {
+                    float weight = wy.weights[base + k];
+                    int inRow = (start + k - firstRow) * width;
+                    // Row by row, so both arrays are read in order.
+                    for (int x = 0; x < width; x++) {
+                        out[outRow + x] += horizontal[inRow + x] * weight;
+                    }
+                }
+            }
+            return out;
+        }
     }
 
     /** Filter taps for one axis, computed once per resize as Pillow's {@code precompute_coeffs} does. */

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.resnetservice.image.ImageDecoder;
 import io.resnetservice.image.Pixels;
+import io.resnetservice.support.TestImages;
 import io.resnetservice.model.ModelSpec;
 import java.util.List;
 import java.util.Random;
@@ -121,6 +123,23 @@ class PreprocessorTest {
             float[] cropped = Preprocessor.centerCrop(whole, 91, 68, 64, 64);
             float[] window = Resampler.resizeWindow(image, 173, 129, 91, 68, 14, 2, 64, 64, filter);
             assertArrayEquals(cropped, window, 1e-6f, filter.name());
+        }
+    }
+
+    @Test
+    void aJpegResampledFromItsBytesEqualsTheSameImageResampledFromFloats() {
+        ModelSpec.Input input = new ModelSpec.Input(3, 224, 224);
+        ModelSpec.Preprocess imagenet = new ModelSpec.Preprocess(ModelSpec.Colour.RGB,
+                ModelSpec.Resize.SHORTER_SIDE_CROP, 256, ModelSpec.Filter.BILINEAR, ModelSpec.Background.KEEP,
+                List.of(0.485f, 0.456f, 0.406f), List.of(0.229f, 0.224f, 0.225f));
+        Preprocessor pre = new Preprocessor(input, imagenet);
+        for (int[] size : new int[][] {{640, 480}, {333, 517}, {256, 300}}) {
+            Pixels decoded = new ImageDecoder(40_000_000).decode(
+                    TestImages.jpeg(TestImages.rgb(size[0], size[1], size[0]), 0.9f));
+            assertTrue(decoded.rgb8() != null, "JPEG pixels stay 8-bit until needed");
+            float[] fromBytes = pre.apply(decoded);
+            float[] fromFloats = pre.apply(new Pixels(decoded.width(), decoded.height(), 3, decoded.data().clone()));
+            assertArrayEquals(fromFloats, fromBytes, 1e-5f, size[0] + "x" + size[1]);
         }
     }
 
