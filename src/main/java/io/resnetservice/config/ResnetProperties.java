@@ -52,32 +52,51 @@ public record ResnetProperties(
      * @param maxDelay how long a worker waits for more requests once it holds one
      * @param queueCapacity requests waiting at most; more are answered 503 at once
      * @param requestTimeout a request still queued after this is answered 503 and never computed
-     * @param workers forward passes that may run at once, each on its own thread
+     * @param workers forward passes that may run at once, each on its own thread; 0: the CPUs the JVM
+     *     sees divided by the intra-op threads of each pass
      */
     public record Batching(
             @DefaultValue("true") boolean enabled,
-            @DefaultValue("16") @Min(1) int maxBatchSize,
+            @DefaultValue("8") @Min(1) int maxBatchSize,
             @DefaultValue("5ms") @NotNull java.time.Duration maxDelay,
             @DefaultValue("64") @Min(1) int queueCapacity,
             @DefaultValue("10s") @NotNull java.time.Duration requestTimeout,
-            @DefaultValue("1") @Min(1) int workers) {}
+            @DefaultValue("0") @Min(0) int workers) {
+
+        /** The same settings with {@code workers} resolved for {@code intraOpThreads} per forward pass. */
+        public Batching resolved(int intraOpThreads) {
+            int resolved = workers > 0 ? workers
+                    : Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, intraOpThreads));
+            return new Batching(enabled, maxBatchSize, maxDelay, queueCapacity, requestTimeout, resolved);
+        }
+    }
 
     /**
      * How forward passes run on the CPU.
      *
      * @param foldBatchNorm compile ResNets for inference: BatchNorm folded into the convolutions and
      *     intermediates freed at once (outputs equal within 1e-4); off runs DJL's blocks as built
+     * @param channelsLast NHWC activations and weights for the folded network's kxk convolutions
      */
-    public record Execution(@DefaultValue("true") boolean foldBatchNorm) {}
+    public record Execution(
+            @DefaultValue("true") boolean foldBatchNorm,
+            @DefaultValue("true") boolean channelsLast) {}
 
     /** @param apiKeys keys accepted on the inference endpoints; empty turns the check off */
     public record Security(@DefaultValue({}) java.util.List<String> apiKeys) {}
 
     /**
-     * libtorch's thread pools; 0 keeps the engine's default (intra-op: one per core). The OpenMP wait
+     * libtorch's thread pools. Intra-op 0: one thread per CPU the JVM sees (a container's limit); inter-op
+     * 0: the engine's default. The OpenMP wait
      * policy is an environment variable read when the process starts: set {@code OMP_WAIT_POLICY=PASSIVE}.
      */
     public record Threads(
-            @DefaultValue("0") @Min(0) int intraOp,
-            @DefaultValue("0") @Min(0) int interOp) {}
+            @DefaultValue("1") @Min(0) int intraOp,
+            @DefaultValue("0") @Min(0) int interOp) {
+
+        /** Intra-op threads per forward pass, 0 resolved to the CPUs the JVM sees. */
+        public int intraOpThreads() {
+            return intraOp > 0 ? intraOp : Runtime.getRuntime().availableProcessors();
+        }
+    }
 }

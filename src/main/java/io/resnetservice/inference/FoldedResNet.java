@@ -26,8 +26,12 @@ import java.util.Optional;
  * DJL's blocks keeps all of a forward pass's activations alive until its NDManager closes, which at
  * batch 16 and 224x224 is hundreds of megabytes allocated and page-faulted anew on every pass.
  *
- * <p>Channels-last (NHWC) weights were tried and left out: libtorch 2.7.1's oneDNN dies with SIGFPE
- * (in {@code brg_blocking_t::est_eff_1x1}) on the projection convolutions on this machine's AMD EPYC.
+ * <p>With {@code channelsLast}, activations and the weights of the kxk convolutions are kept in NHWC
+ * memory order, which oneDNN convolves directly: in NCHW order libtorch reorders every convolution's
+ * input to oneDNN's blocked layout and its output back, which took a third of a ResNet-18 forward here
+ * (48 of ~160 ms at batch 8, measured with {@code ONEDNN_VERBOSE=1}). The 1x1 convolutions read NCHW:
+ * libtorch 2.7.1's oneDNN picks its brgemm 1x1 kernel for NHWC input, and that kernel dies with SIGFPE
+ * (in {@code brg_blocking_t::est_eff_1x1}) on this project's AMD EPYC machines, killing the JVM.
  *
  * <p>Outputs equal the unfolded network's within float rounding (tested to 1e-4 relative).
  */
@@ -35,10 +39,17 @@ public final class FoldedResNet implements AutoCloseable {
 
     private static final Shape NO_DILATION = new Shape(1, 1);
 
-    /** A convolution with its BatchNorm folded in, optionally followed by ReLU. */
-    private record Conv(NDArray weight, NDArray bias, Shape stride, Shape padding, boolean relu) {
+    /**
+     * A convolution with its BatchNorm folded in, optionally followed by ReLU. {@code nchwInput}: the
+     * input is made NCHW-contiguous first (the 1x1 convolutions in channels-last mode).
+     */
+    private record Conv(NDArray weight, NDArray bias, Shape stride, Shape padding, boolean relu, boolean nchwInput) {
         NDArray apply(NDArray x) {
-            NDArray y = Conv2d.conv2d(x, weight, bias, stride, padding, NO_DILATION, 1).singletonOrThrow();
+            NDArray in = nchwInput ? contiguous(x) : x;
+            NDArray y = Conv2d.conv2d(in, weight, bias, stride, padding, NO_DILATION, 1).singletonOrThrow();
+            if (in != x) {
+                in.close();
+            }
             if (!relu) {
                 return y;
             }
@@ -52,14 +63,16 @@ public final class FoldedResNet implements AutoCloseable {
     private record Residual(List<Conv> branch, Conv projection) {}
 
     private final NDManager weights;
+    private final boolean channelsLast;
     private final Conv stem;
     private final List<Residual> blocks;
     private final NDArray fcWeight;
     private final NDArray fcBias;
 
-    private FoldedResNet(NDManager weights, Conv stem, List<Residual> blocks,
+    private FoldedResNet(NDManager weights, boolean channelsLast, Conv stem, List<Residual> blocks,
             NDArray fcWeight, NDArray fcBias) {
         this.weights = weights;
+        this.channelsLast = channelsLast;
         this.stem = stem;
         this.blocks = blocks;
         this.fcWeight = fcWeight;
@@ -70,14 +83,14 @@ public final class FoldedResNet implements AutoCloseable {
      * Folds {@code net}'s parameters into new arrays under {@code parent}, or returns empty when
      * {@code net} is not laid out as {@code ResNet.build} lays a network out (a TorchScript module, say).
      */
-    public static Optional<FoldedResNet> compile(Block net, NDManager parent) {
+    public static Optional<FoldedResNet> compile(Block net, NDManager parent, boolean channelsLast) {
         if (!(net instanceof SequentialBlock sequence) || sequence.getChildren().size() != 6) {
             return Optional.empty();
         }
         List<Block> parts = sequence.getChildren().values();
         NDManager manager = parent.newSubManager();
         try {
-            Folder folder = new Folder(manager);
+            Folder folder = new Folder(manager, channelsLast);
             List<Conv> stemConvs = folder.convs(parts.get(0), true);
             if (stemConvs.size() != 1 || !stemConvs.get(0).relu()) {
                 throw new UnsupportedLayout("stem");
@@ -107,7 +120,7 @@ public final class FoldedResNet implements AutoCloseable {
             NDArray fcBias = fc.getParameters().get("bias").getArray().duplicate();
             fcWeight.attach(manager);
             fcBias.attach(manager);
-            return Optional.of(new FoldedResNet(manager, stemConvs.get(0), blocks, fcWeight, fcBias));
+            return Optional.of(new FoldedResNet(manager, channelsLast, stemConvs.get(0), blocks, fcWeight, fcBias));
         } catch (UnsupportedLayout e) {
             manager.close();
             return Optional.empty();
@@ -122,7 +135,11 @@ public final class FoldedResNet implements AutoCloseable {
      * is left to its owner, and the result belongs to {@code input}'s manager.
      */
     public NDArray forward(NDArray input) {
-        NDArray y = stem.apply(input);
+        NDArray x = channelsLast ? toChannelsLast(input) : input;
+        NDArray y = stem.apply(x);
+        if (x != input) {
+            x.close();
+        }
         NDArray pooled = Pool.maxPool2d(y, new Shape(3, 3), new Shape(2, 2), new Shape(1, 1), false);
         y.close();
         y = pooled;
@@ -156,6 +173,28 @@ public final class FoldedResNet implements AutoCloseable {
         return logits;
     }
 
+    /**
+     * The same logical NCHW tensor with its memory in NHWC order: reshaping the permuted view to a
+     * matrix forces the copy, and permuting back keeps the NHWC strides.
+     */
+    static NDArray toChannelsLast(NDArray nchw) {
+        Shape s = nchw.getShape();
+        try (NDArray nhwcView = nchw.transpose(0, 2, 3, 1);
+                NDArray flat = nhwcView.reshape(s.get(0), -1);
+                NDArray nhwc = flat.reshape(s.get(0), s.get(2), s.get(3), s.get(1))) {
+            // The transposed view holds the storage; the handles above can go.
+            return nhwc.transpose(0, 3, 1, 2);
+        }
+    }
+
+    /** NCHW-contiguous: a copy when {@code x} is channels-last, a view when it already is contiguous. */
+    static NDArray contiguous(NDArray x) {
+        Shape s = x.getShape();
+        try (NDArray flat = x.reshape(s.get(0), -1)) {
+            return flat.reshape(s);
+        }
+    }
+
     @Override
     public void close() {
         weights.close();
@@ -170,9 +209,11 @@ public final class FoldedResNet implements AutoCloseable {
     /** Walks a block's layers in order, folding each BatchNorm into the convolution before it. */
     private static final class Folder {
         private final NDManager manager;
+        private final boolean channelsLast;
 
-        Folder(NDManager manager) {
+        Folder(NDManager manager, boolean channelsLast) {
             this.manager = manager;
+            this.channelsLast = channelsLast;
         }
 
         List<Conv> convs(Block block, boolean allowMaxPool) {
@@ -229,6 +270,7 @@ public final class FoldedResNet implements AutoCloseable {
             NDArray w = conv.getParameters().get("weight").getArray();
             var biasParameter = conv.getParameters().contains("bias") ? conv.getParameters().get("bias") : null;
             long outChannels = w.getShape().get(0);
+            boolean pointwise = w.getShape().get(2) == 1 && w.getShape().get(3) == 1;
             NDArray weight;
             NDArray bias;
             try (NDManager scratch = manager.newSubManager()) {
@@ -252,10 +294,13 @@ public final class FoldedResNet implements AutoCloseable {
                 }
                 weight = weight.toType(DataType.FLOAT32, true);
                 bias = bias.toType(DataType.FLOAT32, true);
+                if (channelsLast && !pointwise) {
+                    weight = toChannelsLast(weight);
+                }
                 weight.attach(manager);
                 bias.attach(manager);
             }
-            return new Conv(weight, bias, conv.getStride(), conv.getPadding(), relu);
+            return new Conv(weight, bias, conv.getStride(), conv.getPadding(), relu, channelsLast && pointwise);
         }
 
         private static NDArray attached(NDArray array, NDManager manager) {

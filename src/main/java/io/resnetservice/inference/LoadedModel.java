@@ -36,10 +36,11 @@ public final class LoadedModel implements AutoCloseable {
      *
      * @param foldBatchNorm run the network compiled by {@link FoldedResNet} (BatchNorm folded into the
      *     convolutions, intermediates freed at once) instead of DJL's block-by-block forward
+     * @param channelsLast keep the folded network's activations and kxk weights in NHWC order
      */
-    public record Execution(boolean foldBatchNorm) {
-        public static final Execution DEFAULT = new Execution(true);
-        public static final Execution BLOCKS = new Execution(false);
+    public record Execution(boolean foldBatchNorm, boolean channelsLast) {
+        public static final Execution DEFAULT = new Execution(true, true);
+        public static final Execution BLOCKS = new Execution(false, false);
     }
 
     private LoadedModel(ModelFolder folder, Model model, String weightsSha256, Execution execution) {
@@ -47,7 +48,7 @@ public final class LoadedModel implements AutoCloseable {
         this.model = model;
         this.block = model.getBlock();
         this.folded = execution.foldBatchNorm()
-                ? FoldedResNet.compile(block, model.getNDManager()).orElse(null)
+                ? FoldedResNet.compile(block, model.getNDManager(), execution.channelsLast()).orElse(null)
                 : null;
         this.preprocessor = new Preprocessor(folder.spec().input(), folder.spec().preprocess());
         this.weightsSha256 = weightsSha256;

@@ -18,7 +18,8 @@ public class ModelExecutors implements DisposableBean {
 
     public ModelExecutors(ModelRegistry models, ResnetProperties properties, MeterRegistry registry) {
         for (LoadedModel model : models.all()) {
-            executors.put(model.name(), new BatchingExecutor(model, properties.batching(), registry));
+            executors.put(model.name(), new BatchingExecutor(model,
+                    properties.batching().resolved(properties.threads().intraOpThreads()), registry));
         }
     }
 

@@ -45,11 +45,12 @@ public class ModelRegistry implements DisposableBean {
             }
             ResnetProperties.Execution execution = properties.execution();
             LoadedModel model = LoadedModel.load(folder, device,
-                    new LoadedModel.Execution(execution.foldBatchNorm()));
+                    new LoadedModel.Execution(execution.foldBatchNorm(), execution.channelsLast()));
             log.info("Loaded model {} ({} ResNet-{}, {} parameters) on {} in {} s, {}", name,
                     folder.spec().variant(), folder.spec().depth(), model.parameterCount(), device,
                     String.format("%.2f", model.loadSeconds()),
-                    model.folded() ? "BatchNorm folded" : "block by block");
+                    !model.folded() ? "block by block"
+                            : execution.channelsLast() ? "BatchNorm folded, channels-last" : "BatchNorm folded");
             models.put(name, model);
         }
         this.defaultModel = chooseDefault(properties.defaultModel());
@@ -73,7 +74,7 @@ public class ModelRegistry implements DisposableBean {
      * JVM's count, which does honour the limit.
      */
     private static void configureThreads(ResnetProperties.Threads threads) {
-        int intraOp = threads.intraOp() > 0 ? threads.intraOp() : Runtime.getRuntime().availableProcessors();
+        int intraOp = threads.intraOpThreads();
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(intraOp));
         if (threads.interOp() > 0) {
             System.setProperty("ai.djl.pytorch.num_interop_threads", Integer.toString(threads.interOp()));

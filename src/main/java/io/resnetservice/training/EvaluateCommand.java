@@ -74,7 +74,10 @@ public final class EvaluateCommand {
             t.put("batchSize", training.options().batchSize());
             t.put("peakLearningRate", training.options().peakLearningRate());
             t.put("weightDecay", training.options().weightDecay());
-            t.put("augmentation", "random crop with " + training.options().cropPadding() + " px padding, horizontal flip");
+            t.put("inputSize", training.options().inputSize());
+            t.put("augmentation", "random crop with " + training.options().cropPadding() + " px padding, horizontal flip"
+                    + (training.options().eraseProbability() > 0
+                            ? ", random erasing with probability " + training.options().eraseProbability() : ""));
             t.put("schedule", "SGD momentum 0.9, linear warm-up over 10% of steps then cosine decay");
             t.put("cores", Runtime.getRuntime().availableProcessors());
             t.put("history", history);

@@ -14,7 +14,7 @@ public record ModelInfo(
         @Schema(example = "textbook") String variant,
         @Schema(example = "djl") String format,
         @Schema(description = "Trainable parameters", example = "11178378") long parameters,
-        @Schema(description = "Input tensor shape per image: channels, height, width", example = "[1, 28, 28]")
+        @Schema(description = "Input tensor shape per image: channels, height, width", example = "[1, 56, 56]")
                 List<Integer> inputShape,
         ModelSpec.Preprocess preprocess,
         List<String> labels,

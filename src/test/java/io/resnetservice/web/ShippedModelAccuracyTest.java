@@ -102,8 +102,8 @@ class ShippedModelAccuracyTest {
     }
 
     /**
-     * The issue's target for this slice is 93%; the shipped model scores 92.9% on it (92.97% on all
-     * 10,000), so the floor here is 92% and the serving path must not cost more than 0.3 points.
+     * The shipped model scores 94.1% on this slice (93.64% on all 10,000); the floor is the 93% the
+     * default-model issue sets, and the serving path must not cost more than 0.3 points.
      */
     @Test
     void pngUploadsClassifyAsTheEvaluatedModelDoes() {
@@ -111,7 +111,7 @@ class ShippedModelAccuracyTest {
         double direct = inProcessAccuracy();
         System.out.printf("shipped model in process on the same images: %.4f%n", direct);
         assertEquals(direct, png, 0.003, "HTTP with PNG files within 0.3 points of the model itself");
-        assertTrue(png >= 0.92, "accuracy " + png);
+        assertTrue(png >= 0.93, "accuracy " + png);
     }
 
     @Test
