@@ -2,7 +2,6 @@ package io.resnetservice.preprocess;
 
 import io.resnetservice.image.Pixels;
 import io.resnetservice.model.ModelSpec;
-import java.util.List;
 
 /**
  * Pixels to the model's input tensor (CHW floats), following the model folder's {@code model.json}:
@@ -55,19 +54,22 @@ public final class Preprocessor {
         }
         int w = input.width();
         int h = input.height();
-        List<Float> mean = recipe.mean();
-        List<Float> std = recipe.std();
         for (int c = 0; c < planes.length; c++) {
             float[] geometry = switch (recipe.resize()) {
                 case FIT_PAD -> fitPad(planes[c], pixels.width(), pixels.height(), w, h, filter);
                 case SHORTER_SIDE_CROP -> shorterSideCrop(planes[c], pixels.width(), pixels.height(), w, h);
             };
-            float m = mean.get(c);
-            float s = std.get(c);
-            int base = offset + c * w * h;
-            for (int i = 0; i < w * h; i++) {
-                out[base + i] = (geometry[i] - m) / s;
-            }
+            normalizeInto(geometry, c, out, offset);
+        }
+    }
+
+    /** Channel {@code c} of the input tensor: the resampled plane with the recipe's mean and std applied. */
+    private void normalizeInto(float[] geometry, int c, float[] out, int offset) {
+        float m = recipe.mean().get(c);
+        float s = recipe.std().get(c);
+        int base = offset + c * geometry.length;
+        for (int i = 0; i < geometry.length; i++) {
+            out[base + i] = (geometry[i] - m) / s;
         }
     }
 
@@ -90,12 +92,7 @@ public final class Preprocessor {
         for (int c = 0; c < 3; c++) {
             float[] geometry = Resampler.resizeWindow(rgb8.bytes(), rgb8.offsets()[c], 3, pixels.width(), pixels.height(),
                     crop.resizedW(), crop.resizedH(), crop.left(), crop.top(), w, h, filter);
-            float m = recipe.mean().get(c);
-            float s = recipe.std().get(c);
-            int base = offset + c * w * h;
-            for (int i = 0; i < w * h; i++) {
-                out[base + i] = (geometry[i] - m) / s;
-            }
+            normalizeInto(geometry, c, out, offset);
         }
         return true;
     }
