@@ -34,9 +34,9 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "threads: libtorch intra-op $THREADS, OMP_WAIT_POLICY=$OMP_WAIT_POLICY"
 echo
 echo "## In-process forward (images/s, median of 5 windows)"
-echo "(exec=folded: how the service runs, BatchNorm folded and channels-last; folded-nchw: without"
-echo " channels-last; blocks: DJL's blocks, same weights)"
-for exec in folded folded-nchw blocks; do
+echo "(exec=onednn: how the service runs, BatchNorm folded into fused oneDNN convolutions with weights"
+echo " prepacked once; folded: the folded network op by op, channels-last; blocks: DJL's blocks, same weights)"
+for exec in onednn folded blocks; do
   java -Dai.djl.offline=true -cp "$CP" io.resnetservice.bench.InProcessBenchmark forward "$WORK/models-224/resnet18-224" 1,4,8,16,32 "$SECONDS_PER_POINT" $exec 2>/dev/null | grep '^forward'
   java -Dai.djl.offline=true -cp "$CP" io.resnetservice.bench.InProcessBenchmark forward "$WORK/models-fashion/fashion-mnist-resnet18" 1,4,8,16,32,256 "$SECONDS_PER_POINT" $exec 2>/dev/null | grep '^forward'
 done

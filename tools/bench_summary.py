@@ -30,14 +30,17 @@ def main():
     print("## Against the targets")
     fashion_ref = next((w for r in torch for w in r["words"] if w.startswith("textbook-resnet18-")), "textbook-resnet18-28")
     for model, ref in (("resnet18-224", "resnet18-224"), ("fashion-mnist-resnet18", fashion_ref)):
-        ours, ours_batch = best(forward, exec="folded", model_name=model)
+        ours, ours_batch = best(forward, exec="onednn", model_name=model)
+        folded, folded_batch = best(forward, exec="folded", model_name=model)
         blocks, blocks_batch = best(forward, exec="blocks", model_name=model)
         frozen, frozen_batch = best(torch, mode="frozen", model_name=ref)
         eager, eager_batch = best(torch, mode="eager", model_name=ref)
-        print(f"in-process {model}: folded {ours:.1f} img/s (batch {ours_batch}), blocks {blocks:.1f} (batch {blocks_batch}); "
+        print(f"in-process {model}: onednn {ours:.1f} img/s (batch {ours_batch}), folded {folded:.1f} (batch {folded_batch}), "
+              f"blocks {blocks:.1f} (batch {blocks_batch}); "
               f"torch frozen {ref} {frozen:.1f} (batch {frozen_batch}), eager {eager:.1f} (batch {eager_batch}); "
-              f"folded/frozen = {ours / frozen:.2f}x (target >= 0.9x), folded/blocks = {ours / blocks:.2f}x")
-    best224 = best(forward, exec="folded", model_name="resnet18-224")[0]
+              f"onednn/frozen = {ours / frozen:.2f}x (target >= 0.9x), onednn/folded = {ours / folded:.2f}x, "
+              f"onednn/blocks = {ours / blocks:.2f}x")
+    best224 = best(forward, exec="onednn", model_name="resnet18-224")[0]
     for row in http:
         if row["model"] == "224" and row["concurrency"] == "16":
             rate, p50, p99 = float(row["images_per_s"]), float(row["p50_s"]), float(row["p99_s"])

@@ -77,10 +77,13 @@ public record ResnetProperties(
      * @param foldBatchNorm compile ResNets for inference: BatchNorm folded into the convolutions and
      *     intermediates freed at once (outputs equal within 1e-4); off runs DJL's blocks as built
      * @param channelsLast NHWC activations and weights for the folded network's kxk convolutions
+     * @param fusedOneDnn on a CPU, run the folded network as one fused oneDNN convolution per layer
+     *     (ReLU and residual addition inside it, weights reordered once at load); wins over channelsLast
      */
     public record Execution(
             @DefaultValue("true") boolean foldBatchNorm,
-            @DefaultValue("true") boolean channelsLast) {}
+            @DefaultValue("true") boolean channelsLast,
+            @DefaultValue("true") boolean fusedOneDnn) {}
 
     /** @param apiKeys keys accepted on the inference endpoints; empty turns the check off */
     public record Security(@DefaultValue({}) java.util.List<String> apiKeys) {}

@@ -43,7 +43,7 @@ public final class FoldedResNet implements AutoCloseable {
      * A convolution with its BatchNorm folded in, optionally followed by ReLU. {@code nchwInput}: the
      * input is made NCHW-contiguous first (the 1x1 convolutions in channels-last mode).
      */
-    private record Conv(NDArray weight, NDArray bias, Shape stride, Shape padding, boolean relu, boolean nchwInput) {
+    record Conv(NDArray weight, NDArray bias, Shape stride, Shape padding, boolean relu, boolean nchwInput) {
         NDArray apply(NDArray x) {
             NDArray in = nchwInput ? contiguous(x) : x;
             NDArray y = Conv2d.conv2d(in, weight, bias, stride, padding, NO_DILATION, 1).singletonOrThrow();
@@ -60,7 +60,7 @@ public final class FoldedResNet implements AutoCloseable {
     }
 
     /** {@code relu(branch(x) + shortcut(x))}, the shortcut being the identity when {@code projection} is null. */
-    private record Residual(List<Conv> branch, Conv projection) {}
+    record Residual(List<Conv> branch, Conv projection) {}
 
     private final NDManager weights;
     private final boolean channelsLast;
@@ -193,6 +193,26 @@ public final class FoldedResNet implements AutoCloseable {
         try (NDArray flat = x.reshape(s.get(0), -1)) {
             return flat.reshape(s);
         }
+    }
+
+    Conv stem() {
+        return stem;
+    }
+
+    List<Residual> blocks() {
+        return blocks;
+    }
+
+    NDArray fcWeight() {
+        return fcWeight;
+    }
+
+    NDArray fcBias() {
+        return fcBias;
+    }
+
+    boolean channelsLast() {
+        return channelsLast;
     }
 
     @Override

@@ -26,6 +26,8 @@ public final class LoadedModel implements AutoCloseable {
     private final Block block;
     /** The inference-compiled network, when the block is a ResNet we built and folding is on. */
     private final FoldedResNet folded;
+    /** The folded network as fused oneDNN convolutions, when that is on and the model runs on a CPU. */
+    private final OneDnnResNet oneDnn;
     private final Preprocessor preprocessor;
     private final String weightsSha256;
     private final long parameterCount;
@@ -37,19 +39,35 @@ public final class LoadedModel implements AutoCloseable {
      * @param foldBatchNorm run the network compiled by {@link FoldedResNet} (BatchNorm folded into the
      *     convolutions, intermediates freed at once) instead of DJL's block-by-block forward
      * @param channelsLast keep the folded network's activations and kxk weights in NHWC order
+     * @param fusedOneDnn on a CPU, run the folded network as {@link OneDnnResNet}: one fused oneDNN
+     *     call per convolution (with its ReLU or residual addition), weights reordered once at load
      */
-    public record Execution(boolean foldBatchNorm, boolean channelsLast) {
-        public static final Execution DEFAULT = new Execution(true, true);
-        public static final Execution BLOCKS = new Execution(false, false);
+    public record Execution(boolean foldBatchNorm, boolean channelsLast, boolean fusedOneDnn) {
+        public static final Execution DEFAULT = new Execution(true, true, true);
+        public static final Execution FOLDED = new Execution(true, true, false);
+        public static final Execution BLOCKS = new Execution(false, false, false);
     }
 
     private LoadedModel(ModelFolder folder, Model model, String weightsSha256, Execution execution) {
         this.folder = folder;
         this.model = model;
         this.block = model.getBlock();
-        this.folded = execution.foldBatchNorm()
-                ? FoldedResNet.compile(block, model.getNDManager(), execution.channelsLast()).orElse(null)
+        boolean oneDnnWanted = execution.foldBatchNorm() && execution.fusedOneDnn()
+                && Device.Type.CPU.equals(model.getNDManager().getDevice().getDeviceType());
+        FoldedResNet compiled = execution.foldBatchNorm()
+                ? FoldedResNet.compile(block, model.getNDManager(), execution.channelsLast() && !oneDnnWanted)
+                        .orElse(null)
                 : null;
+        if (compiled != null && oneDnnWanted) {
+            // The module holds its own references to the (prepacked) weights.
+            try (compiled) {
+                this.oneDnn = OneDnnResNet.compile(compiled, model.getNDManager());
+            }
+            this.folded = null;
+        } else {
+            this.oneDnn = null;
+            this.folded = compiled;
+        }
         this.preprocessor = new Preprocessor(folder.spec().input(), folder.spec().preprocess());
         this.weightsSha256 = weightsSha256;
         // TorchScript modules do not say which tensors are trainable; their count includes BN statistics.
@@ -124,8 +142,8 @@ public final class LoadedModel implements AutoCloseable {
         JniUtils.setGradMode(false);
         try (NDManager manager = model.getNDManager().newSubManager()) {
             NDArray x = manager.create(input, folder.inputShape(batch));
-            NDArray logits = folded != null
-                    ? folded.forward(x)
+            NDArray logits = oneDnn != null ? oneDnn.forward(x)
+                    : folded != null ? folded.forward(x)
                     : block.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
             float[] flat = (softmax ? logits.softmax(1) : logits).toFloatArray();
             float[][] rows = new float[batch][];
@@ -183,11 +201,21 @@ public final class LoadedModel implements AutoCloseable {
 
     /** Whether forward passes run the folded network rather than DJL's blocks. */
     public boolean folded() {
-        return folded != null;
+        return folded != null || oneDnn != null;
+    }
+
+    /** How forward passes run: {@code onednn}, {@code folded} (channels-last), {@code folded-nchw} or {@code blocks}. */
+    public String executionName() {
+        return oneDnn != null ? "onednn"
+                : folded == null ? "blocks"
+                : folded.channelsLast() ? "folded" : "folded-nchw";
     }
 
     @Override
     public void close() {
+        if (oneDnn != null) {
+            oneDnn.close();
+        }
         if (folded != null) {
             folded.close();
         }

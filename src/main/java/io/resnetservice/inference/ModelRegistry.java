@@ -45,12 +45,12 @@ public class ModelRegistry implements DisposableBean {
             }
             ResnetProperties.Execution execution = properties.execution();
             LoadedModel model = LoadedModel.load(folder, device,
-                    new LoadedModel.Execution(execution.foldBatchNorm(), execution.channelsLast()));
+                    new LoadedModel.Execution(execution.foldBatchNorm(), execution.channelsLast(),
+                            execution.fusedOneDnn()));
             log.info("Loaded model {} ({} ResNet-{}, {} parameters) on {} in {} s, {}", name,
                     folder.spec().variant(), folder.spec().depth(), model.parameterCount(), device,
                     String.format("%.2f", model.loadSeconds()),
-                    !model.folded() ? "block by block"
-                            : execution.channelsLast() ? "BatchNorm folded, channels-last" : "BatchNorm folded");
+                    "execution " + model.executionName());
             models.put(name, model);
         }
         this.defaultModel = chooseDefault(properties.defaultModel());

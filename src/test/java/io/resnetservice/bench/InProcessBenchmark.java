@@ -23,12 +23,13 @@ import java.util.Random;
  * In-process figures for bench/run.sh: forward images/s per batch size for a model folder, and
  * preprocessing milliseconds per image. Prints one line per figure, "key value", for the script to collect.
  *
- * <pre>java ... io.resnetservice.bench.InProcessBenchmark forward MODEL_DIR 1,4,8,16,32 SECONDS folded|blocks
+ * <pre>java ... io.resnetservice.bench.InProcessBenchmark forward MODEL_DIR 1,4,8,16,32 SECONDS onednn|folded|folded-nchw|blocks
  * java ... io.resnetservice.bench.InProcessBenchmark preprocess</pre>
  *
- * <p>{@code folded} is how the service runs a model by default (BatchNorm folded, channels-last),
- * {@code folded-nchw} the same without channels-last, {@code blocks} DJL's block-by-block forward of
- * the same weights.
+ * <p>{@code onednn} is how the service runs a model by default (BatchNorm folded, fused oneDNN
+ * convolutions with prepacked weights), {@code folded} the folded network op by op in channels-last
+ * order, {@code folded-nchw} the same without channels-last, {@code blocks} DJL's block-by-block
+ * forward of the same weights.
  */
 public final class InProcessBenchmark {
 
@@ -38,7 +39,7 @@ public final class InProcessBenchmark {
         switch (args[0]) {
             case "forward" -> forward(Path.of(args[1]), Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray(),
                     args.length > 3 ? Double.parseDouble(args[3]) : 4.0,
-                    execution(args.length > 4 ? args[4] : "folded"));
+                    execution(args.length > 4 ? args[4] : "onednn"));
             case "preprocess" -> preprocess();
             default -> throw new IllegalArgumentException(args[0]);
         }
@@ -46,10 +47,11 @@ public final class InProcessBenchmark {
 
     static LoadedModel.Execution execution(String name) {
         return switch (name) {
-            case "folded" -> LoadedModel.Execution.DEFAULT;
-            case "folded-nchw" -> new LoadedModel.Execution(true, false);
+            case "onednn" -> LoadedModel.Execution.DEFAULT;
+            case "folded" -> LoadedModel.Execution.FOLDED;
+            case "folded-nchw" -> new LoadedModel.Execution(true, false, false);
             case "blocks" -> LoadedModel.Execution.BLOCKS;
-            default -> throw new IllegalArgumentException("execution: folded, folded-nchw or blocks, not " + name);
+            default -> throw new IllegalArgumentException("execution: onednn, folded, folded-nchw or blocks, not " + name);
         };
     }
 
@@ -57,7 +59,7 @@ public final class InProcessBenchmark {
     static void forward(Path modelDir, int[] batches, double secondsPerBatch, LoadedModel.Execution execution) {
         try (LoadedModel model = LoadedModel.load(
                 ModelFolder.open(ModelFolder.ModelSource.directory(modelDir)), Device.cpu(), execution)) {
-            String exec = !model.folded() ? "blocks" : execution.channelsLast() ? "folded" : "folded-nchw";
+            String exec = model.executionName();
             int size = model.preprocessor().tensorSize();
             Random random = new Random(1);
             for (int batch : batches) {

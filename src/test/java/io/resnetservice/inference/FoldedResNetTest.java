@@ -72,6 +72,13 @@ class FoldedResNetTest {
         }
     }
 
+    private static float[] oneDnn(OneDnnResNet net, NDManager manager, float[] input, Shape shape) {
+        JniUtils.setGradMode(false);
+        try (NDManager m = manager.newSubManager()) {
+            return net.forward(m.create(input, shape)).toFloatArray();
+        }
+    }
+
     private static void assertClose(float[] expected, float[] actual) {
         float scale = 1;
         for (float v : expected) {
@@ -90,6 +97,8 @@ class FoldedResNetTest {
         "TEXTBOOK, 18, 1, 56, false",
         "TEXTBOOK, 18, 1, 56, true",
         "TEXTBOOK, 18, 1, 28, true",
+        "TEXTBOOK, 18, 1, 28, false",
+        "TEXTBOOK, 18, 1, 20, false",
         "TORCHVISION, 18, 3, 96, false",
         "TORCHVISION, 18, 3, 96, true",
         "TORCHVISION, 50, 3, 64, false",
@@ -109,7 +118,8 @@ class FoldedResNetTest {
             }
             Shape probeShape = new Shape(1, channels, size, size);
             float[] before = blocks(net, manager, probe, probeShape);
-            try (FoldedResNet folded = FoldedResNet.compile(net, manager, channelsLast).orElseThrow()) {
+            try (FoldedResNet folded = FoldedResNet.compile(net, manager, channelsLast).orElseThrow();
+                    OneDnnResNet oneDnn = channelsLast ? null : OneDnnResNet.compile(folded, manager)) {
                 // Batch sizes the batcher produces: oneDNN picks kernels by shape, so try several.
                 for (int batch : new int[] {1, 3, 16}) {
                     float[] input = new float[batch * channels * size * size];
@@ -117,7 +127,11 @@ class FoldedResNetTest {
                         input[i] = (float) random.nextGaussian();
                     }
                     Shape shape = new Shape(batch, channels, size, size);
-                    assertClose(blocks(net, manager, input, shape), folded(folded, manager, input, shape));
+                    float[] expected = blocks(net, manager, input, shape);
+                    assertClose(expected, folded(folded, manager, input, shape));
+                    if (oneDnn != null) {
+                        assertClose(expected, oneDnn(oneDnn, manager, input, shape));
+                    }
                 }
             }
             // Folding copies: the network it came from is unchanged and answers exactly as before.
@@ -125,13 +139,16 @@ class FoldedResNetTest {
         }
     }
 
-    @Test
-    void theShippedModelAnswersTheSameFoldedAndBlockByBlock() {
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"onednn", "folded"})
+    void theShippedModelAnswersTheSameCompiledAndBlockByBlock(String name) {
+        LoadedModel.Execution execution = name.equals("onednn") ? LoadedModel.Execution.DEFAULT : LoadedModel.Execution.FOLDED;
         ModelFolder folder = ModelFolder.open(ModelFolder.ModelSource.classpath(ModelRegistry.EMBEDDED_MODEL));
         try (LoadedModel blocks = LoadedModel.load(folder, Device.cpu(), LoadedModel.Execution.BLOCKS);
-                LoadedModel folded = LoadedModel.load(folder, Device.cpu(), LoadedModel.Execution.DEFAULT)) {
+                LoadedModel compiled = LoadedModel.load(folder, Device.cpu(), execution)) {
             assertFalse(blocks.folded());
-            assertTrue(folded.folded());
+            assertTrue(compiled.folded());
+            org.junit.jupiter.api.Assertions.assertEquals(name, compiled.executionName());
             int size = blocks.preprocessor().tensorSize();
             Random random = new Random(11);
             for (int batch : new int[] {1, 4, 32, 256}) {
@@ -140,7 +157,7 @@ class FoldedResNetTest {
                     input[i] = (float) random.nextGaussian();
                 }
                 float[][] expected = blocks.logits(input, batch);
-                float[][] actual = folded.logits(input, batch);
+                float[][] actual = compiled.logits(input, batch);
                 for (int i = 0; i < batch; i++) {
                     assertClose(expected[i], actual[i]);
                 }
