@@ -35,6 +35,10 @@ import java.util.zip.ZipOutputStream;
  * that takes its weights as arguments: {@code prepack} reorders them once, {@code forward} takes the
  * prepacked list. The archive holds code only (no tensor data), so it is written here, not by Python.
  *
+ * <p>Why NHWC dense tensors rather than oneDNN's own ({@code to_mkldnn}) tensors, as
+ * {@code torch.utils.mkldnn} uses: adding two oneDNN tensors goes through oneDNN's sum primitive, which
+ * died with SIGFPE on this project's machines, and the fused-convolution ops take dense tensors only.
+ *
  * <p>CPU only (oneDNN). Outputs equal the unfolded network's within float rounding (tested to 1e-4).
  */
 public final class OneDnnResNet implements AutoCloseable {
@@ -162,7 +166,8 @@ public final class OneDnnResNet implements AutoCloseable {
         if (isOneByOne(conv)) {
             // 1x1 convolutions go through aten's convolution on NCHW input, as in FoldedResNet: offered
             // NHWC input or a prepacked weight, oneDNN tries its brgemm 1x1 kernel, which dies with
-            // SIGFPE on this project's machines (no cache sizes reported to the VM). Few in a ResNet-18.
+            // SIGFPE on this project's machines (their VMs report no CPU cache sizes, which oneDNN divides by).
+            // Few in a ResNet-18.
             prepack.append("w[").append(index).append("], w[").append(index + 1).append("], ");
             String call = "torch.conv2d(" + input + ".contiguous(), w[" + index + "], w[" + (index + 1) + "], "
                     + stride + ", " + padding + ")";
