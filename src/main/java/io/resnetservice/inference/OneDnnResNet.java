@@ -43,7 +43,7 @@ import java.util.zip.ZipOutputStream;
  */
 public final class OneDnnResNet implements AutoCloseable {
 
-    static final String CLASS_NAME = "OneDnnResNet";
+    private static final String CLASS_NAME = "OneDnnResNet";
 
     private final NDManager manager;
     private final PtSymbolBlock module;
@@ -96,7 +96,7 @@ public final class OneDnnResNet implements AutoCloseable {
     }
 
     /** TorchScript source of the module; {@code weights} receives the arguments {@code prepack} expects, in order. */
-    static String source(FoldedResNet net, List<NDArray> weights) {
+    private static String source(FoldedResNet net, List<NDArray> weights) {
         StringBuilder prepack = new StringBuilder();
         StringBuilder forward = new StringBuilder();
         forward.append("    e = annotate(List[Optional[number]], [])\n");
@@ -204,7 +204,7 @@ public final class OneDnnResNet implements AutoCloseable {
      * A TorchScript archive holding {@code source} as its only code: the module object pickled with no
      * state but {@code training = False}, no tensors, no constants.
      */
-    static byte[] archive(String source) {
+    private static byte[] archive(String source) {
         ByteArrayOutputStream data = new ByteArrayOutputStream();
         data.writeBytes(new byte[] {(byte) 0x80, 2, 'c'}); // PROTO 2, GLOBAL
         data.writeBytes(("__torch__\n" + CLASS_NAME + "\n").getBytes(StandardCharsets.US_ASCII));
