@@ -78,6 +78,7 @@ public final class EvaluateCommand {
             t.put("augmentation", "random crop with " + training.options().cropPadding() + " px padding, horizontal flip"
                     + (training.options().eraseProbability() > 0
                             ? ", random erasing with probability " + training.options().eraseProbability() : ""));
+            t.put("labelSmoothing", training.options().labelSmoothing());
             t.put("schedule", "SGD momentum 0.9, linear warm-up over 10% of steps then cosine decay");
             t.put("cores", Runtime.getRuntime().availableProcessors());
             t.put("history", history);

@@ -14,7 +14,6 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.training.initializer.XavierInitializer;
-import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import io.resnetservice.model.ModelFolder;
@@ -39,14 +38,16 @@ import java.util.Random;
  * {@code train}: trains the textbook ResNet-18 on Fashion-MNIST and writes a model folder.
  *
  * <p>Recipe: SGD with momentum 0.9 and weight decay, a one-cycle learning rate (linear warm-up, cosine
- * decay), random crop with padding and horizontal flips, Kaiming-normal convolutions and each residual
- * branch's last BatchNorm scale at zero so every block starts as the identity.
+ * decay), random crop with padding, horizontal flips and random erasing, optionally smoothed labels,
+ * Kaiming-normal convolutions and each residual branch's last BatchNorm scale at zero so every block
+ * starts as the identity.
  */
 public final class TrainCommand {
 
     public record Options(
             Path data, Path out, int epochs, int batchSize, float peakLearningRate, float weightDecay,
-            long seed, int limit, boolean resume, int cropPadding, int inputSize, float eraseProbability) {
+            long seed, int limit, boolean resume, int cropPadding, int inputSize, float eraseProbability,
+            float labelSmoothing) {
 
         static Options parse(String[] args) {
             CommandLine cl = new CommandLine(args);
@@ -62,7 +63,8 @@ public final class TrainCommand {
                     cl.flag("--resume"),
                     cl.integer("--crop-padding", 4),
                     cl.integer("--input-size", 56),
-                    (float) cl.decimal("--erase", 0.5));
+                    (float) cl.decimal("--erase", 0.5),
+                    (float) cl.decimal("--label-smoothing", 0));
         }
     }
 
@@ -136,7 +138,8 @@ public final class TrainCommand {
                 zeroInitLastBatchNorms(net);
             }
             int resumedSteps = state.epochsDone() * stepsPerEpoch;
-            DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+            DefaultTrainingConfig config = new DefaultTrainingConfig(
+                    new SmoothedCrossEntropy(options.labelSmoothing(), FashionMnist.LABELS.size()))
                     .optOptimizer(Optimizer.sgd()
                             // The optimizer counts updates from zero, so a resumed run shifts the schedule.
                             .setLearningRateTracker((Tracker) update -> oneCycle.getNewValue(update + resumedSteps))
@@ -149,7 +152,8 @@ public final class TrainCommand {
                     long t0 = System.nanoTime();
                     double[] lossAcc = trainEpoch(trainer, train, epoch, stepsPerEpoch, oneCycle);
                     double seconds = (System.nanoTime() - t0) / 1e9;
-                    double testAccuracy = Evaluation.accuracy(net, model.getNDManager(), test, 500);
+                    double testAccuracy = Evaluation.accuracy(
+                            Evaluation.fusedLogits(net, model.getNDManager(), test, 50), test);
                     List<EpochRecord> history = new ArrayList<>(state.history());
                     double lr = oneCycle.getNewValue((epoch + 1) * stepsPerEpoch - 1);
                     history.add(new EpochRecord(epoch + 1, lossAcc[0], lossAcc[1], testAccuracy, lr, seconds));
