@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_POINT=${SECONDS_PER_POINT:-4}
 REQUESTS=${REQUESTS:-300}
+PAIRS=${PAIRS:-3}
 THREADS=$(nproc)
 OUT=bench/results/$(date -u +%Y-%m-%d).txt
 WORK=$(mktemp -d)
@@ -43,6 +44,16 @@ done
 echo
 echo "## Debian python3-torch $( /usr/bin/python3 -c 'import torch; print(torch.__version__)'), $THREADS threads"
 /usr/bin/python3 tools/bench_torch.py "$THREADS" "$SECONDS_PER_POINT" "$FASHION_SIZE"
+echo
+# The figures above were taken minutes apart, and this VM's speed drifts by 10-20 % over minutes; the
+# target ratios come from here, where the service's forward and frozen TorchScript take turns.
+echo "## Side by side: onednn and torch frozen alternating, $PAIRS rounds (ResNet-18 @224 batch 8, Fashion-MNIST batch 32)"
+for round in $(seq 1 "$PAIRS"); do
+  java -Dai.djl.offline=true -cp "$CP" io.resnetservice.bench.InProcessBenchmark forward "$WORK/models-224/resnet18-224" 8 "$SECONDS_PER_POINT" onednn 2>/dev/null | grep '^forward' | sed "s/^/paired round=$round /"
+  /usr/bin/python3 tools/bench_torch.py "$THREADS" "$SECONDS_PER_POINT" "$FASHION_SIZE" resnet18-224 8 | sed "s/^/paired round=$round /"
+  java -Dai.djl.offline=true -cp "$CP" io.resnetservice.bench.InProcessBenchmark forward "$WORK/models-fashion/fashion-mnist-resnet18" 32 "$SECONDS_PER_POINT" onednn 2>/dev/null | grep '^forward' | sed "s/^/paired round=$round /"
+  /usr/bin/python3 tools/bench_torch.py "$THREADS" "$SECONDS_PER_POINT" "$FASHION_SIZE" "textbook-resnet18-$FASHION_SIZE" 32 | sed "s/^/paired round=$round /"
+done
 echo
 echo "## Preprocessing (one thread, median)"
 java -Dai.djl.offline=true -cp "$CP" io.resnetservice.bench.InProcessBenchmark preprocess 2>/dev/null | grep '^preprocess'

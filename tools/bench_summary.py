@@ -40,6 +40,19 @@ def main():
               f"torch frozen {ref} {frozen:.1f} (batch {frozen_batch}), eager {eager:.1f} (batch {eager_batch}); "
               f"onednn/frozen = {ours / frozen:.2f}x (target >= 0.9x), onednn/folded = {ours / folded:.2f}x, "
               f"onednn/blocks = {ours / blocks:.2f}x")
+    paired = figures(lines, "paired ")
+    fashion_ref_name = fashion_ref
+    for model, ref in (("resnet18-224", "resnet18-224"), ("fashion-mnist-resnet18", fashion_ref_name)):
+        ratios = []
+        for rnd in sorted({r["round"] for r in paired}):
+            ours = [float(r["images_per_s"]) for r in paired if r["round"] == rnd and model in r["words"] and "exec" in r]
+            theirs = [float(r["images_per_s"]) for r in paired if r["round"] == rnd and ref in r["words"] and "frozen" in r["words"]]
+            if ours and theirs:
+                ratios.append(ours[0] / theirs[0])
+        if ratios:
+            ratios.sort()
+            print(f"side by side {model}: onednn/frozen per round {', '.join(f'{r:.2f}' for r in ratios)}; "
+                  f"median {ratios[len(ratios) // 2]:.2f}x (target >= 0.9x)")
     best224 = best(forward, exec="onednn", model_name="resnet18-224")[0]
     for row in http:
         if row["model"] == "224" and row["concurrency"] == "16":

@@ -6,7 +6,10 @@ textbook ResNet-18 (conv bias, plain 1x1 projection, 1 channel, 10 classes) at t
 input size (third argument, 28 when absent), each eager and as frozen TorchScript with
 optimize_for_inference. Prints "torch MODE MODEL batch=N images_per_s=X".
 
-    tools/bench_torch.py THREADS SECONDS_PER_POINT FASHION_INPUT_SIZE
+    tools/bench_torch.py THREADS SECONDS_PER_POINT FASHION_INPUT_SIZE [MODEL BATCH]
+
+With MODEL (resnet18-224 or textbook-resnet18-N) and BATCH, only that frozen point: bench/run.sh
+alternates it with the Java figure so that both see the machine in the same state.
 """
 import sys
 import time
@@ -64,6 +67,12 @@ def main():
     cases = [("resnet18-224", torchvision.models.resnet18().eval(), (3, 224, 224), [1, 4, 8, 16, 32]),
              (f"textbook-resnet18-{fashion}", textbook_resnet18().eval(), (1, fashion, fashion),
               [1, 4, 8, 16, 32, 256])]
+    if len(sys.argv) > 5:
+        name, model, shape, _ = next(c for c in cases if c[0] == sys.argv[4])
+        x = torch.randn(int(sys.argv[5]), *shape)
+        frozen = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.script(model)))
+        print(f"torch frozen {name} batch={sys.argv[5]} images_per_s={rate(frozen, x, seconds):.1f}", flush=True)
+        return
     for name, model, shape, batches in cases:
         for batch in batches:
             x = torch.randn(batch, *shape)
