@@ -41,8 +41,7 @@ def main():
               f"onednn/frozen = {ours / frozen:.2f}x (target >= 0.9x), onednn/folded = {ours / folded:.2f}x, "
               f"onednn/blocks = {ours / blocks:.2f}x")
     paired = figures(lines, "paired ")
-    fashion_ref_name = fashion_ref
-    for model, ref in (("resnet18-224", "resnet18-224"), ("fashion-mnist-resnet18", fashion_ref_name)):
+    for model, ref in (("resnet18-224", "resnet18-224"), ("fashion-mnist-resnet18", fashion_ref)):
         ratios = []
         for rnd in sorted({r["round"] for r in paired}):
             ours = [float(r["images_per_s"]) for r in paired if r["round"] == rnd and model in r["words"] and "exec" in r]
