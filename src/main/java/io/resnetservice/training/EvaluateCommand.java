@@ -79,6 +79,14 @@ public final class EvaluateCommand {
                     + (training.options().eraseProbability() > 0
                             ? ", random erasing with probability " + training.options().eraseProbability() : ""));
             t.put("labelSmoothing", training.options().labelSmoothing());
+            if (training.options().lowResEpochs() > 0) {
+                t.put("progressiveResizing", "first " + training.options().lowResEpochs() + " epochs at "
+                        + training.options().lowResSize() + "x" + training.options().lowResSize());
+            }
+            if (training.options().averageDecay() > 0) {
+                t.put("weightAverage", "exponential moving average of the weights, decay "
+                        + training.options().averageDecay() + " per step; the model holds the averaged weights");
+            }
             t.put("schedule", "SGD momentum 0.9, linear warm-up over 10% of steps then cosine decay");
             t.put("cores", Runtime.getRuntime().availableProcessors());
             t.put("history", history);

@@ -1,6 +1,7 @@
 package io.resnetservice.training;
 
 import ai.djl.Device;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -31,7 +32,9 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -40,14 +43,33 @@ import java.util.Random;
  * <p>Recipe: SGD with momentum 0.9 and weight decay, a one-cycle learning rate (linear warm-up, cosine
  * decay), random crop with padding, horizontal flips and random erasing, optionally smoothed labels,
  * Kaiming-normal convolutions and each residual branch's last BatchNorm scale at zero so every block
- * starts as the identity.
+ * starts as the identity. Optionally the first epochs run on smaller images (progressive resizing: an
+ * epoch at 28x28 costs under half of one at 56x56) and the model written is an exponential moving
+ * average of the weights.
  */
 public final class TrainCommand {
 
     public record Options(
             Path data, Path out, int epochs, int batchSize, float peakLearningRate, float weightDecay,
             long seed, int limit, boolean resume, int cropPadding, int inputSize, float eraseProbability,
-            float labelSmoothing) {
+            float labelSmoothing, int lowResEpochs, int lowResSize, float averageDecay) {
+
+        public Options {
+            if (lowResEpochs < 0 || (lowResEpochs > 0 && lowResEpochs >= epochs)) {
+                throw new IllegalArgumentException("--low-res-epochs must leave at least one epoch at --input-size");
+            }
+            if (lowResEpochs > 0 && (lowResSize < 8 || lowResSize > inputSize)) {
+                throw new IllegalArgumentException("--low-res-size must lie in [8, --input-size], got " + lowResSize);
+            }
+            if (averageDecay != 0 && !(averageDecay > 0 && averageDecay < 1)) {
+                throw new IllegalArgumentException("--ema must be 0 (off) or in (0, 1), got " + averageDecay);
+            }
+        }
+
+        /** Side of the images of a (zero-based) epoch. */
+        public int sizeAt(int epoch) {
+            return epoch < lowResEpochs ? lowResSize : inputSize;
+        }
 
         static Options parse(String[] args) {
             CommandLine cl = new CommandLine(args);
@@ -64,16 +86,24 @@ public final class TrainCommand {
                     cl.integer("--crop-padding", 4),
                     cl.integer("--input-size", 56),
                     (float) cl.decimal("--erase", 0.5),
-                    (float) cl.decimal("--label-smoothing", 0));
+                    (float) cl.decimal("--label-smoothing", 0),
+                    cl.integer("--low-res-epochs", 0),
+                    cl.integer("--low-res-size", FashionMnist.SIZE),
+                    (float) cl.decimal("--ema", 0));
         }
     }
 
     /** Per-epoch figures, kept in the checkpoint so a resumed run still plots its whole history. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record EpochRecord(int epoch, double trainLoss, double trainAccuracy, double testAccuracy,
-            double learningRate, double seconds) {}
+            double learningRate, double seconds, int inputSize, Double averagedTestAccuracy) {}
 
     public record TrainingState(int epochsDone, Options options, List<EpochRecord> history,
             double trainingSeconds) {}
+
+    private static final String AVERAGE_FILE = "average.ndlist";
+    /** Weight-average update interval in steps (the decay is raised to this power). */
+    private static final int AVERAGE_EVERY = 4;
 
     private final Options options;
     private final PrintStream console;
@@ -108,14 +138,19 @@ public final class TrainCommand {
             testImages = testImages.first(Math.max(100, options.limit() / 5));
         }
         ModelSpec spec = fashionMnistSpec("fashion-mnist-resnet18", options.inputSize());
-        FashionMnist.Prepared train = FashionMnist.prepare(trainImages, spec);
-        FashionMnist.Prepared test = FashionMnist.prepare(testImages, spec);
+        Map<Integer, FashionMnist.Prepared> trainBySize = new HashMap<>();
+        Map<Integer, FashionMnist.Prepared> testBySize = new HashMap<>();
+        for (int size : new java.util.TreeSet<>(List.of(options.sizeAt(0), options.inputSize()))) {
+            ModelSpec sized = fashionMnistSpec(spec.name(), size);
+            trainBySize.put(size, FashionMnist.prepare(trainImages, sized));
+            testBySize.put(size, FashionMnist.prepare(testImages, sized));
+        }
+        int stepsPerEpoch = trainImages.count() / options.batchSize();
         Path checkpoints = options.out().resolve("checkpoints");
         Files.createDirectories(checkpoints);
         Engine.getInstance().setRandomSeed((int) options.seed());
 
         Block net = ResNet.build(ResNetArchitecture.RESNET_18, ResNetVariant.TEXTBOOK, FashionMnist.LABELS.size());
-        int stepsPerEpoch = train.count() / options.batchSize();
         long totalSteps = (long) stepsPerEpoch * options.epochs();
         Tracker oneCycle = oneCycle(options.peakLearningRate(), totalSteps, Math.max(1, totalSteps / 10));
 
@@ -148,19 +183,43 @@ public final class TrainCommand {
                             .build());
             try (Trainer trainer = model.newTrainer(config)) {
                 trainer.initialize(new Shape(options.batchSize(), 1, options.inputSize(), options.inputSize()));
+                WeightAverage average = null;
+                if (options.averageDecay() > 0) {
+                    average = new WeightAverage(net, options.averageDecay(), AVERAGE_EVERY, model.getNDManager());
+                    if (state.epochsDone() > 0 && Files.exists(checkpoints.resolve(AVERAGE_FILE))) {
+                        average.load(checkpoints.resolve(AVERAGE_FILE));
+                    }
+                }
                 for (int epoch = state.epochsDone(); epoch < options.epochs(); epoch++) {
+                    int size = options.sizeAt(epoch);
+                    FashionMnist.Prepared test = testBySize.get(size);
                     long t0 = System.nanoTime();
-                    double[] lossAcc = trainEpoch(trainer, train, epoch, stepsPerEpoch, oneCycle);
+                    double[] lossAcc = trainEpoch(trainer, trainBySize.get(size), epoch, stepsPerEpoch, oneCycle, average);
                     double seconds = (System.nanoTime() - t0) / 1e9;
                     double testAccuracy = Evaluation.accuracy(
                             Evaluation.fusedLogits(net, model.getNDManager(), test, 50), test);
+                    Double averagedAccuracy = null;
+                    if (average != null && epoch == options.epochs() - 1) {
+                        averagedAccuracy = averagedAccuracy(average, net, model.getNDManager(), test);
+                    }
                     List<EpochRecord> history = new ArrayList<>(state.history());
                     double lr = oneCycle.getNewValue((epoch + 1) * stepsPerEpoch - 1);
-                    history.add(new EpochRecord(epoch + 1, lossAcc[0], lossAcc[1], testAccuracy, lr, seconds));
+                    history.add(new EpochRecord(epoch + 1, lossAcc[0], lossAcc[1], testAccuracy, lr, seconds, size,
+                            averagedAccuracy));
                     state = new TrainingState(epoch + 1, options, history, state.trainingSeconds() + seconds);
-                    console.printf("%nepoch %d/%d: loss %.4f, train accuracy %.4f, test accuracy %.4f, %.0f s%n",
-                            epoch + 1, options.epochs(), lossAcc[0], lossAcc[1], testAccuracy, seconds);
+                    console.printf("%nepoch %d/%d (%dx%d): loss %.4f, train accuracy %.4f, test accuracy %.4f%s, %.0f s%n",
+                            epoch + 1, options.epochs(), size, size, lossAcc[0], lossAcc[1], testAccuracy,
+                            averagedAccuracy == null ? "" : String.format(" (averaged weights %.4f)", averagedAccuracy),
+                            seconds);
                     writeCheckpoint(checkpoints, net, state);
+                    if (average != null) {
+                        average.save(checkpoints.resolve(AVERAGE_FILE));
+                    }
+                }
+                if (average != null) {
+                    // Decided before the run, not by comparing test figures: with --ema the averaged weights ship.
+                    average.copyIntoNetwork();
+                    average.close();
                 }
             }
             ModelFolder.write(options.out(), spec, FashionMnist.LABELS, net);
@@ -169,13 +228,30 @@ public final class TrainCommand {
         return state;
     }
 
-    private double[] trainEpoch(Trainer trainer, FashionMnist.Prepared train, int epoch, int steps, Tracker schedule) {
+    /** Test accuracy with the averaged weights; the network's own weights are put back afterwards. */
+    private static double averagedAccuracy(WeightAverage average, Block net, NDManager manager,
+            FashionMnist.Prepared test) {
+        try (NDManager scratch = manager.newSubManager()) {
+            List<NDArray> own = average.snapshot(scratch);
+            average.copyIntoNetwork();
+            try {
+                return Evaluation.accuracy(Evaluation.fusedLogits(net, manager, test, 50), test);
+            } finally {
+                average.restore(own);
+            }
+        }
+    }
+
+    private double[] trainEpoch(Trainer trainer, FashionMnist.Prepared train, int epoch, int steps, Tracker schedule,
+            WeightAverage average) {
         // One generator per epoch, seeded from the run's seed, so a resumed epoch sees the same batches.
         Random random = new Random(options.seed() * 1_000_003L + epoch);
         int[] order = Augment.permutation(train.count(), random);
         int batch = options.batchSize();
         int size = train.size();
         int pixels = train.tensorSize();
+        // The padding is given for --input-size; smaller images get proportionally less.
+        int padding = Math.round((float) options.cropPadding() * size / options.inputSize());
         float background = -FashionMnist.MEAN / FashionMnist.STD;
         float[] x = new float[batch * pixels];
         float[] y = new float[batch];
@@ -186,7 +262,7 @@ public final class TrainCommand {
         for (int step = 0; step < steps; step++) {
             for (int i = 0; i < batch; i++) {
                 int idx = order[step * batch + i];
-                Augment.cropFlip(train.tensors(), idx * pixels, size, x, i * pixels, options.cropPadding(), background, random);
+                Augment.cropFlip(train.tensors(), idx * pixels, size, x, i * pixels, padding, background, random);
                 Augment.erase(x, i * pixels, size, options.eraseProbability(), FashionMnist.MEAN, FashionMnist.STD, random);
                 y[i] = train.label(idx);
             }
@@ -203,6 +279,9 @@ public final class TrainCommand {
                     logits = prediction.toFloatArray();
                 }
                 trainer.step();
+                if (average != null) {
+                    average.step();
+                }
                 lossSum += loss * batch;
                 correct += Evaluation.correct(logits, y, FashionMnist.LABELS.size());
                 seen += batch;

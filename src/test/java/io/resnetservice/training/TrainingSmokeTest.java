@@ -20,7 +20,7 @@ class TrainingSmokeTest {
         Path data = Datasets.fashionMnist();
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         PrintStream print = new PrintStream(console, true);
-        var first = new TrainCommand(new TrainCommand.Options(data, out, 4, 64, 0.05f, 5e-4f, 7, 640, false, 2, 32, 0.5f, 0.1f), print);
+        var first = new TrainCommand(new TrainCommand.Options(data, out, 4, 64, 0.05f, 5e-4f, 7, 640, false, 2, 32, 0.5f, 0.1f, 1, 16, 0.9f), print);
         TrainCommand.TrainingState state = first.run();
         List<TrainCommand.EpochRecord> history = state.history();
         assertEquals(4, history.size());
@@ -28,9 +28,15 @@ class TrainingSmokeTest {
                 "loss must fall: " + history);
         assertTrue(console.toString().contains("img/s"), "a progress bar with throughput");
         assertTrue(console.toString().contains("ETA"));
+        // Progressive resizing: the first epoch at 16x16, the rest at the model's 32x32.
+        assertEquals(16, history.get(0).inputSize());
+        assertEquals(32, history.get(1).inputSize());
+        assertEquals(null, history.get(2).averagedTestAccuracy());
+        assertTrue(history.get(3).averagedTestAccuracy() > 0.1, "the last epoch scores the averaged weights");
+        assertTrue(Files.exists(out.resolve("checkpoints/average.ndlist")));
 
         // --resume with a longer schedule continues from the checkpoint rather than starting again.
-        var resumed = new TrainCommand(new TrainCommand.Options(data, out, 5, 64, 0.05f, 5e-4f, 7, 640, true, 2, 32, 0.5f, 0.1f), print)
+        var resumed = new TrainCommand(new TrainCommand.Options(data, out, 5, 64, 0.05f, 5e-4f, 7, 640, true, 2, 32, 0.5f, 0.1f, 1, 16, 0.9f), print)
                 .run();
         assertEquals(5, resumed.history().size());
         assertEquals(history.get(0), resumed.history().get(0));
@@ -54,5 +60,7 @@ class TrainingSmokeTest {
         String metrics = Files.readString(out.resolve("metrics.json"));
         assertTrue(metrics.contains("\"accuracy\""));
         assertTrue(metrics.contains("\"seed\" : 7"), metrics);
+        assertTrue(metrics.contains("first 1 epochs at 16x16"), metrics);
+        assertTrue(metrics.contains("the model holds the averaged weights"), metrics);
     }
 }
