@@ -47,12 +47,24 @@ echo "## Debian python3-torch $( /usr/bin/python3 -c 'import torch; print(torch.
 echo
 # The figures above were taken minutes apart, and this VM's speed drifts by 10-20 % over minutes; the
 # target ratios come from here, where the service's forward and frozen TorchScript take turns.
-echo "## Side by side: onednn and torch frozen alternating, $PAIRS rounds (ResNet-18 @224 batch 8, Fashion-MNIST batch 32)"
+echo "## Side by side: onednn (1 forward of $THREADS threads, and $THREADS forwards of 1 thread) and torch frozen alternating, $PAIRS rounds"
+# workers=$THREADS: that many single-threaded forwards at once on one loaded model, which is how the
+# service runs (resnet.threads.intra-op 1, one batch worker per core); "two-processes" is the same
+# idea for torch ($THREADS processes of 1 thread each, their figures summed), a stricter reference.
+paired_torch() {  # model batch
+  /usr/bin/python3 tools/bench_torch.py "$THREADS" "$SECONDS_PER_POINT" "$FASHION_SIZE" "$1" "$2" | sed "s/^/paired round=$round /"
+  for _ in $(seq 1 "$THREADS"); do
+    /usr/bin/python3 tools/bench_torch.py 1 "$SECONDS_PER_POINT" "$FASHION_SIZE" "$1" "$2" &
+  done | sed "s/^/paired round=$round two-processes /"
+  wait
+}
 for round in $(seq 1 "$PAIRS"); do
   java -Dai.djl.offline=true -cp "$CP" io.resnetservice.bench.InProcessBenchmark forward "$WORK/models-224/resnet18-224" 8 "$SECONDS_PER_POINT" onednn 2>/dev/null | grep '^forward' | sed "s/^/paired round=$round /"
-  /usr/bin/python3 tools/bench_torch.py "$THREADS" "$SECONDS_PER_POINT" "$FASHION_SIZE" resnet18-224 8 | sed "s/^/paired round=$round /"
+  java -Dai.djl.offline=true -cp "$CP" io.resnetservice.bench.InProcessBenchmark forward "$WORK/models-224/resnet18-224" 4,8 "$SECONDS_PER_POINT" onednn "$THREADS" 2>/dev/null | grep '^forward' | sed "s/^/paired round=$round /"
+  paired_torch resnet18-224 8
   java -Dai.djl.offline=true -cp "$CP" io.resnetservice.bench.InProcessBenchmark forward "$WORK/models-fashion/fashion-mnist-resnet18" 32 "$SECONDS_PER_POINT" onednn 2>/dev/null | grep '^forward' | sed "s/^/paired round=$round /"
-  /usr/bin/python3 tools/bench_torch.py "$THREADS" "$SECONDS_PER_POINT" "$FASHION_SIZE" "textbook-resnet18-$FASHION_SIZE" 32 | sed "s/^/paired round=$round /"
+  java -Dai.djl.offline=true -cp "$CP" io.resnetservice.bench.InProcessBenchmark forward "$WORK/models-fashion/fashion-mnist-resnet18" 16,32 "$SECONDS_PER_POINT" onednn "$THREADS" 2>/dev/null | grep '^forward' | sed "s/^/paired round=$round /"
+  paired_torch "textbook-resnet18-$FASHION_SIZE" 32
 done
 echo
 echo "## Preprocessing (one thread, median)"

@@ -41,18 +41,32 @@ def main():
               f"onednn/frozen = {ours / frozen:.2f}x (target >= 0.9x), onednn/folded = {ours / folded:.2f}x, "
               f"onednn/blocks = {ours / blocks:.2f}x")
     paired = figures(lines, "paired ")
+    best_workers = {}
     for model, ref in (("resnet18-224", "resnet18-224"), ("fashion-mnist-resnet18", fashion_ref)):
-        ratios = []
+        single, parallel, strict = [], [], []
         for rnd in sorted({r["round"] for r in paired}):
-            ours = [float(r["images_per_s"]) for r in paired if r["round"] == rnd and model in r["words"] and "exec" in r]
-            theirs = [float(r["images_per_s"]) for r in paired if r["round"] == rnd and ref in r["words"] and "frozen" in r["words"]]
-            if ours and theirs:
-                ratios.append(ours[0] / theirs[0])
-        if ratios:
-            ratios.sort()
-            print(f"side by side {model}: onednn/frozen per round {', '.join(f'{r:.2f}' for r in ratios)}; "
-                  f"median {ratios[len(ratios) // 2]:.2f}x (target >= 0.9x)")
-    best224 = best(forward, exec="onednn", model_name="resnet18-224")[0]
+            here = [r for r in paired if r["round"] == rnd]
+            ours = [float(r["images_per_s"]) for r in here if model in r["words"] and "exec" in r and "workers" not in r]
+            workers = [float(r["images_per_s"]) for r in here if model in r["words"] and "workers" in r]
+            frozen = [float(r["images_per_s"]) for r in here
+                      if ref in r["words"] and "frozen" in r["words"] and "two-processes" not in r["words"]]
+            processes = [float(r["images_per_s"]) for r in here if ref in r["words"] and "two-processes" in r["words"]]
+            if ours and frozen:
+                single.append(ours[0] / frozen[0])
+            if workers and frozen:
+                parallel.append(max(workers) / frozen[0])
+                best_workers[model] = max(best_workers.get(model, 0.0), max(workers))
+            if workers and processes:
+                strict.append(max(workers) / sum(processes))
+        for label, ratios in (("onednn 1 forward / frozen", single),
+                              ("onednn per-core forwards (as served) / frozen", parallel),
+                              ("onednn per-core forwards / torch per-core processes", strict)):
+            if ratios:
+                ratios.sort()
+                print(f"side by side {model}: {label} per round {', '.join(f'{r:.2f}' for r in ratios)}; "
+                      f"median {ratios[len(ratios) // 2]:.2f}x (target >= 0.9x against frozen)")
+    # The HTTP ratio's denominator: the best in-process figure of any kind, per-core forwards included.
+    best224 = max(best(forward, exec="onednn", model_name="resnet18-224")[0], best_workers.get("resnet18-224", 0.0))
     for row in http:
         if row["model"] == "224" and row["concurrency"] == "16":
             rate, p50, p99 = float(row["images_per_s"]), float(row["p50_s"]), float(row["p99_s"])

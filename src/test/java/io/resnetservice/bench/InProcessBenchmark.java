@@ -18,13 +18,20 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * In-process figures for bench/run.sh: forward images/s per batch size for a model folder, and
  * preprocessing milliseconds per image. Prints one line per figure, "key value", for the script to collect.
  *
- * <pre>java ... io.resnetservice.bench.InProcessBenchmark forward MODEL_DIR 1,4,8,16,32 SECONDS onednn|folded|folded-nchw|blocks
+ * <pre>java ... io.resnetservice.bench.InProcessBenchmark forward MODEL_DIR 1,4,8,16,32 SECONDS onednn|folded|folded-nchw|blocks [WORKERS]
  * java ... io.resnetservice.bench.InProcessBenchmark preprocess</pre>
+ *
+ * <p>With {@code WORKERS} (default 1), that many threads run forward passes on the one loaded model at
+ * once, each pass with cores/WORKERS intra-op threads: {@code 2} on two cores is how the service runs
+ * (one single-threaded forward per core, {@code resnet.threads.intra-op: 1}).
  *
  * <p>{@code onednn} is how the service runs a model by default (BatchNorm folded, fused oneDNN
  * convolutions with prepacked weights), {@code folded} the folded network op by op in channels-last
@@ -39,7 +46,8 @@ public final class InProcessBenchmark {
         switch (args[0]) {
             case "forward" -> forward(Path.of(args[1]), Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray(),
                     args.length > 3 ? Double.parseDouble(args[3]) : 4.0,
-                    execution(args.length > 4 ? args[4] : "onednn"));
+                    execution(args.length > 4 ? args[4] : "onednn"),
+                    args.length > 5 ? Integer.parseInt(args[5]) : 1);
             case "preprocess" -> preprocess();
             default -> throw new IllegalArgumentException(args[0]);
         }
@@ -56,7 +64,14 @@ public final class InProcessBenchmark {
     }
 
     /** Median over repeated timed windows of images/s, after a warm-up. */
-    static void forward(Path modelDir, int[] batches, double secondsPerBatch, LoadedModel.Execution execution) {
+    static void forward(Path modelDir, int[] batches, double secondsPerBatch, LoadedModel.Execution execution,
+            int workers) {
+        if (workers > 1) {
+            int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / workers);
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+            ai.djl.engine.Engine.getInstance();
+            ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+        }
         try (LoadedModel model = LoadedModel.load(
                 ModelFolder.open(ModelFolder.ModelSource.directory(modelDir)), Device.cpu(), execution)) {
             String exec = model.executionName();
@@ -67,23 +82,52 @@ public final class InProcessBenchmark {
                 for (int i = 0; i < input.length; i++) {
                     input[i] = (float) random.nextGaussian();
                 }
-                for (int i = 0; i < 3; i++) {
-                    model.forward(input, batch);
-                }
                 double[] rates = new double[5];
-                for (int w = 0; w < rates.length; w++) {
-                    long start = System.nanoTime();
-                    long deadline = start + (long) (secondsPerBatch / rates.length * 1e9);
-                    int images = 0;
-                    do {
-                        model.forward(input, batch);
-                        images += batch;
-                    } while (System.nanoTime() < deadline);
-                    rates[w] = images / ((System.nanoTime() - start) / 1e9);
+                AtomicLong images = new AtomicLong();
+                // Each window ends when every worker has finished its last pass, so no pass is half-counted.
+                CyclicBarrier windowEdge = new CyclicBarrier(workers);
+                long windowNanos = (long) (secondsPerBatch / rates.length * 1e9);
+                long[] windowStart = new long[1];
+                Runnable loop = () -> {
+                    try {
+                        for (int i = 0; i < 3; i++) {
+                            model.forward(input, batch);
+                        }
+                        for (int w = 0; w < rates.length; w++) {
+                            if (windowEdge.await() == 0) {
+                                images.set(0);
+                                windowStart[0] = System.nanoTime();
+                            }
+                            windowEdge.await();
+                            long deadline = windowStart[0] + windowNanos;
+                            do {
+                                model.forward(input, batch);
+                                images.addAndGet(batch);
+                            } while (System.nanoTime() < deadline);
+                            if (windowEdge.await() == 0) {
+                                rates[w] = images.get() / ((System.nanoTime() - windowStart[0]) / 1e9);
+                            }
+                        }
+                    } catch (InterruptedException | BrokenBarrierException e) {
+                        throw new IllegalStateException(e);
+                    }
+                };
+                List<Thread> threads = new java.util.ArrayList<>();
+                for (int t = 0; t < workers; t++) {
+                    Thread thread = new Thread(loop, "bench-" + t);
+                    thread.start();
+                    threads.add(thread);
+                }
+                for (Thread thread : threads) {
+                    try {
+                        thread.join();
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
                 }
                 Arrays.sort(rates);
-                System.out.printf(Locale.ROOT, "forward %s exec=%s batch=%d images_per_s=%.1f%n",
-                        model.name(), exec, batch, rates[2]);
+                System.out.printf(Locale.ROOT, "forward %s exec=%s batch=%d%s images_per_s=%.1f%n",
+                        model.name(), exec, batch, workers > 1 ? " workers=" + workers : "", rates[2]);
             }
         }
     }
