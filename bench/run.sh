@@ -14,8 +14,15 @@ PAIRS=${PAIRS:-3}
 THREADS=$(nproc)
 OUT=bench/results/$(date -u +%Y-%m-%d).txt
 WORK=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+# Servers start inside a pipeline (a subshell), so `jobs` here cannot see them: they leave their pid
+# in $WORK/server.pid for this trap. A server left behind once held the port and answered the next run.
+trap 'kill $(jobs -p) 2>/dev/null || true; [ -f "$WORK/server.pid" ] && kill "$(cat "$WORK/server.pid")" 2>/dev/null; rm -rf "$WORK"' EXIT
 mkdir -p bench/results
+port=${PORT:-18080}
+if curl -s -o /dev/null "localhost:$port"; then
+  echo "port $port is already in use: stop what listens there or set PORT" >&2
+  exit 1
+fi
 export OMP_WAIT_POLICY=PASSIVE
 
 ./mvnw -q -B -DskipTests package test-compile
@@ -81,7 +88,6 @@ im.save(f"{work}/photo-1024x768.jpg", quality=90)
 im.resize((224, 224), Image.BILINEAR).save(f"{work}/photo-224x224.jpg", quality=90)
 Image.new("L", (28, 28), 0).save(f"{work}/item-28x28.png")
 PY
-port=18080
 # One server per model and batching setting; every image size against it at concurrency 1, 4, 16, 64.
 http_points() {
   local model=$1 batching=$2 requests=$3; shift 3
@@ -90,7 +96,11 @@ http_points() {
     --resnet.batching.enabled=$batching --server.tomcat.threads.max=128 --logging.level.root=WARN ${HTTP_ARGS:-} \
     > "$WORK/server.log" 2>&1 &
   local server=$!
-  until curl -sf localhost:$port/actuator/health/readiness >/dev/null; do sleep 0.5; done
+  echo $server > "$WORK/server.pid"
+  until curl -sf localhost:$port/actuator/health/readiness >/dev/null; do
+    kill -0 $server 2>/dev/null || { echo "the server exited:" >&2; tail -20 "$WORK/server.log" >&2; exit 1; }
+    sleep 0.5
+  done
   for image in "$@"; do
     local body="$WORK/$image" type=image/jpeg
     case "$image" in *.png) type=image/png ;; esac
@@ -103,11 +113,12 @@ http_points() {
       rps=$(awk '/Requests\/sec/{print $2}' "$WORK/hey.txt")
       p50=$(awk '/ 50% in/{print $3}' "$WORK/hey.txt")
       p99=$(awk '/ 99% in/{print $3}' "$WORK/hey.txt")
-      ok=$(awk '/\[200\]/{print $2}' "$WORK/hey.txt")
+      ok=$(awk '$1 == "[200]" {n += $2} END {print n + 0}' "$WORK/hey.txt")
       echo "http model=$model image=${image%.*} batching=$batching concurrency=$c images_per_s=$rps p50_s=$p50 p99_s=$p99 requests=$n errors=$(( n - ${ok:-0} ))"
     done
   done
   kill $server; wait $server 2>/dev/null || true
+  rm -f "$WORK/server.pid"
 }
 # The Fashion-MNIST model answers ~5x faster: more requests per point, or a point lasts a second.
 http_points 224 true "$REQUESTS" photo-1024x768.jpg photo-224x224.jpg

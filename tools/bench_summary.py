@@ -76,8 +76,9 @@ def main():
     off = [float(r["images_per_s"]) for r in http if r["model"] == "fashion" and r["batching"] == "false" and r["concurrency"] == "16"]
     if on and off:
         print(f"HTTP Fashion-MNIST c=16: batching on/off = {on[0] / off[0]:.2f}x (target >= 1.3x)")
-    errors = sum(int(r["errors"]) for r in http)
-    print(f"HTTP errors over all points: {errors} (target 0)")
+    if http:
+        errors = sum(int(r["errors"]) for r in http)
+        print(f"HTTP errors over all points: {errors} (target 0)")
 
 
 if __name__ == "__main__":
