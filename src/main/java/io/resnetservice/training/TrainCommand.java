@@ -1,7 +1,6 @@
 package io.resnetservice.training;
 
 import ai.djl.Device;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -17,6 +16,7 @@ import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.resnetservice.model.ModelFolder;
 import io.resnetservice.model.ModelSpec;
 import io.resnetservice.model.ResNet;
@@ -183,43 +183,46 @@ public final class TrainCommand {
                             .build());
             try (Trainer trainer = model.newTrainer(config)) {
                 trainer.initialize(new Shape(options.batchSize(), 1, options.inputSize(), options.inputSize()));
-                WeightAverage average = null;
-                if (options.averageDecay() > 0) {
-                    average = new WeightAverage(net, options.averageDecay(), AVERAGE_EVERY, model.getNDManager());
-                    if (state.epochsDone() > 0 && Files.exists(checkpoints.resolve(AVERAGE_FILE))) {
+                WeightAverage average = options.averageDecay() > 0
+                        ? new WeightAverage(net, options.averageDecay(), AVERAGE_EVERY, model.getNDManager()) : null;
+                try {
+                    if (average != null && state.epochsDone() > 0 && Files.exists(checkpoints.resolve(AVERAGE_FILE))) {
                         average.load(checkpoints.resolve(AVERAGE_FILE));
                     }
-                }
-                for (int epoch = state.epochsDone(); epoch < options.epochs(); epoch++) {
-                    int size = options.sizeAt(epoch);
-                    FashionMnist.Prepared test = testBySize.get(size);
-                    long t0 = System.nanoTime();
-                    double[] lossAcc = trainEpoch(trainer, trainBySize.get(size), epoch, stepsPerEpoch, oneCycle, average);
-                    double seconds = (System.nanoTime() - t0) / 1e9;
-                    double testAccuracy = Evaluation.accuracy(
-                            Evaluation.fusedLogits(net, model.getNDManager(), test, 50), test);
-                    Double averagedAccuracy = null;
-                    if (average != null && epoch == options.epochs() - 1) {
-                        averagedAccuracy = averagedAccuracy(average, net, model.getNDManager(), test);
+                    for (int epoch = state.epochsDone(); epoch < options.epochs(); epoch++) {
+                        int size = options.sizeAt(epoch);
+                        FashionMnist.Prepared test = testBySize.get(size);
+                        long t0 = System.nanoTime();
+                        double[] lossAcc = trainEpoch(trainer, trainBySize.get(size), epoch, stepsPerEpoch, oneCycle, average);
+                        double seconds = (System.nanoTime() - t0) / 1e9;
+                        double testAccuracy = Evaluation.accuracy(
+                                Evaluation.fusedLogits(net, model.getNDManager(), test, 50), test);
+                        Double averagedAccuracy = null;
+                        if (average != null && epoch == options.epochs() - 1) {
+                            averagedAccuracy = averagedAccuracy(average, net, model.getNDManager(), test);
+                        }
+                        List<EpochRecord> history = new ArrayList<>(state.history());
+                        double lr = oneCycle.getNewValue((epoch + 1) * stepsPerEpoch - 1);
+                        history.add(new EpochRecord(epoch + 1, lossAcc[0], lossAcc[1], testAccuracy, lr, seconds, size,
+                                averagedAccuracy));
+                        state = new TrainingState(epoch + 1, options, history, state.trainingSeconds() + seconds);
+                        console.printf("%nepoch %d/%d (%dx%d): loss %.4f, train accuracy %.4f, test accuracy %.4f%s, %.0f s%n",
+                                epoch + 1, options.epochs(), size, size, lossAcc[0], lossAcc[1], testAccuracy,
+                                averagedAccuracy == null ? "" : String.format(" (averaged weights %.4f)", averagedAccuracy),
+                                seconds);
+                        writeCheckpoint(checkpoints, net, state);
+                        if (average != null) {
+                            average.save(checkpoints.resolve(AVERAGE_FILE));
+                        }
                     }
-                    List<EpochRecord> history = new ArrayList<>(state.history());
-                    double lr = oneCycle.getNewValue((epoch + 1) * stepsPerEpoch - 1);
-                    history.add(new EpochRecord(epoch + 1, lossAcc[0], lossAcc[1], testAccuracy, lr, seconds, size,
-                            averagedAccuracy));
-                    state = new TrainingState(epoch + 1, options, history, state.trainingSeconds() + seconds);
-                    console.printf("%nepoch %d/%d (%dx%d): loss %.4f, train accuracy %.4f, test accuracy %.4f%s, %.0f s%n",
-                            epoch + 1, options.epochs(), size, size, lossAcc[0], lossAcc[1], testAccuracy,
-                            averagedAccuracy == null ? "" : String.format(" (averaged weights %.4f)", averagedAccuracy),
-                            seconds);
-                    writeCheckpoint(checkpoints, net, state);
                     if (average != null) {
-                        average.save(checkpoints.resolve(AVERAGE_FILE));
+                        // Decided before the run, not by comparing test figures: with --ema the averaged weights ship.
+                        average.copyIntoNetwork();
                     }
-                }
-                if (average != null) {
-                    // Decided before the run, not by comparing test figures: with --ema the averaged weights ship.
-                    average.copyIntoNetwork();
-                    average.close();
+                } finally {
+                    if (average != null) {
+                        average.close();
+                    }
                 }
             }
             ModelFolder.write(options.out(), spec, FashionMnist.LABELS, net);
