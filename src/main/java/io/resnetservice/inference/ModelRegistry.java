@@ -71,9 +71,10 @@ public class ModelRegistry implements DisposableBean {
     /**
      * Before the engine starts, DJL reads these; afterwards set the intra-op pool directly. libtorch
      * sizes its pool by the machine's cores, not a container's CPU limit, so the default follows the
-     * JVM's count, which does honour the limit.
+     * JVM's count, which does honour the limit. Public so the benchmark sets threads exactly as the
+     * service does.
      */
-    private static void configureThreads(ResnetProperties.Threads threads) {
+    public static void configureThreads(ResnetProperties.Threads threads) {
         int intraOp = threads.intraOpThreads();
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(intraOp));
         if (threads.interOp() > 0) {

@@ -1,6 +1,7 @@
 package io.resnetservice.bench;
 
 import ai.djl.Device;
+import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.image.ImageDecoder;
 import io.resnetservice.image.Pixels;
 import io.resnetservice.inference.LoadedModel;
@@ -68,9 +69,7 @@ public final class InProcessBenchmark {
             int workers) {
         if (workers > 1) {
             int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / workers);
-            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
-            ai.djl.engine.Engine.getInstance();
-            ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+            ModelRegistry.configureThreads(new ResnetProperties.Threads(threads, 0));
         }
         try (LoadedModel model = LoadedModel.load(
                 ModelFolder.open(ModelFolder.ModelSource.directory(modelDir)), Device.cpu(), execution)) {
