@@ -43,9 +43,14 @@ COPY --from=build /opt/djl /opt/djl
 COPY --from=build /layers/application/ ./
 # The JVM sizes its heap from the container's memory limit; libtorch's native memory needs the rest.
 # libtorch's intra-op threads follow the CPUs the JVM sees (the container's CPU limit).
+# glibc keeps freed activations for the next forward pass instead of page-faulting them afresh (see
+# AllocatorSettings: up to 1.6x the images/s on 2 cores).
 ENV DJL_CACHE_DIR=/opt/djl \
     ENGINE_CACHE_DIR=/opt/djl \
     OMP_WAIT_POLICY=PASSIVE \
+    MALLOC_MMAP_THRESHOLD_=268435456 \
+    MALLOC_TRIM_THRESHOLD_=1073741824 \
+    MALLOC_TOP_PAD_=67108864 \
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError -Dai.djl.offline=true -Djava.io.tmpdir=/tmp"
 USER 10001:10001
 EXPOSE 8080
