@@ -4,7 +4,7 @@
 # model, batching on and off. Prints everything and writes bench/results/<date>.txt.
 #
 #   bench/run.sh            (needs: apt-get install hey python3-torchvision)
-#   SECONDS_PER_POINT=2 REQUESTS=100 bench/run.sh   (quicker, noisier)
+#   SECONDS_PER_POINT=2 REQUESTS=100 WARMUP_SECONDS=5 bench/run.sh   (quicker, noisier)
 #   HTTP_ARGS="--resnet.threads.intra-op=2 --resnet.batching.workers=1" bench/run.sh   (other server settings)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -81,7 +81,7 @@ echo
 echo "## Preprocessing (one thread, median)"
 java -Dai.djl.offline=true -cp "$CP" io.resnetservice.bench.InProcessBenchmark preprocess 2>/dev/null | grep '^preprocess'
 echo
-echo "## HTTP (hey, $REQUESTS requests per point at 224, $((REQUESTS * 4)) for Fashion-MNIST, raw image body${HTTP_ARGS:+, server args: $HTTP_ARGS})"
+echo "## HTTP (hey, $REQUESTS requests per point at 224, $((REQUESTS * 4)) for Fashion-MNIST, raw image body, after ${WARMUP_SECONDS:-20} s of warm-up per server and image${HTTP_ARGS:+, server args: $HTTP_ARGS})"
 /usr/bin/python3 - "$WORK" <<'PY'
 import sys
 from PIL import Image, ImageDraw
@@ -108,7 +108,9 @@ http_points() {
   for image in "$@"; do
     local body="$WORK/$image" type=image/jpeg
     case "$image" in *.png) type=image/png ;; esac
-    hey -n 20 -c 4 -m POST -T $type -D "$body" http://localhost:$port/api/v1/classify >/dev/null
+    # Measure the server as it runs for hours, not in its first seconds: with 20 warm-up requests the
+    # JIT compiler threads still took 8 % of the CPU during the first points (perf), 4 % after 1,200.
+    hey -z "${WARMUP_SECONDS:-20}s" -c 16 -m POST -T $type -D "$body" http://localhost:$port/api/v1/classify >/dev/null
     for c in 1 4 16 64; do
       # hey sends n/c requests per worker: keep n a multiple of c so every request is counted.
       local n=$(( (requests > c * 4 ? requests : c * 4) / c * c ))
