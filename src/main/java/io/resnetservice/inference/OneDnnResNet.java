@@ -10,15 +10,10 @@ import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.CRC32;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 
 /**
  * A {@link FoldedResNet} run the way frozen TorchScript runs a ResNet on a CPU: one fused oneDNN
@@ -65,7 +60,7 @@ public final class OneDnnResNet implements AutoCloseable {
         NDManager manager = parent.newSubManager();
         try {
             PtSymbolBlock module = JniUtils.loadModule((PtNDManager) manager,
-                    new ByteArrayInputStream(archive(source)), false, false);
+                    new ByteArrayInputStream(TorchScriptArchive.of(CLASS_NAME, source)), false, false);
             PtNDArray[] arrays = weights.stream().map(PtNDArray.class::cast).toArray(PtNDArray[]::new);
             IValue packed;
             try (IValue list = IValue.listFrom(arrays)) {
@@ -198,44 +193,5 @@ public final class OneDnnResNet implements AutoCloseable {
 
     private static String pair(Shape shape) {
         return "[" + shape.get(0) + ", " + shape.get(1) + "]";
-    }
-
-    /**
-     * A TorchScript archive holding {@code source} as its only code: the module object pickled with no
-     * state but {@code training = False}, no tensors, no constants.
-     */
-    private static byte[] archive(String source) {
-        ByteArrayOutputStream data = new ByteArrayOutputStream();
-        data.writeBytes(new byte[] {(byte) 0x80, 2, 'c'}); // PROTO 2, GLOBAL
-        data.writeBytes(("__torch__\n" + CLASS_NAME + "\n").getBytes(StandardCharsets.US_ASCII));
-        data.writeBytes(new byte[] {')', (byte) 0x81, '}', '(', 'X'}); // EMPTY_TUPLE, NEWOBJ, EMPTY_DICT, MARK, BINUNICODE
-        byte[] key = "training".getBytes(StandardCharsets.US_ASCII);
-        data.writeBytes(new byte[] {(byte) key.length, 0, 0, 0});
-        data.writeBytes(key);
-        data.writeBytes(new byte[] {(byte) 0x89, 'u', 'b', '.'}); // NEWFALSE, SETITEMS, BUILD, STOP
-        byte[] constants = {(byte) 0x80, 2, ')', '.'};
-        ByteArrayOutputStream zip = new ByteArrayOutputStream();
-        try (ZipOutputStream out = new ZipOutputStream(zip)) {
-            stored(out, "resnet/data.pkl", data.toByteArray());
-            stored(out, "resnet/code/__torch__.py", source.getBytes(StandardCharsets.UTF_8));
-            stored(out, "resnet/constants.pkl", constants);
-            stored(out, "resnet/version", "3\n".getBytes(StandardCharsets.US_ASCII));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return zip.toByteArray();
-    }
-
-    private static void stored(ZipOutputStream out, String name, byte[] content) throws IOException {
-        ZipEntry entry = new ZipEntry(name);
-        CRC32 crc = new CRC32();
-        crc.update(content);
-        entry.setMethod(ZipEntry.STORED);
-        entry.setSize(content.length);
-        entry.setCompressedSize(content.length);
-        entry.setCrc(crc.getValue());
-        out.putNextEntry(entry);
-        out.write(content);
-        out.closeEntry();
     }
 }

@@ -39,6 +39,10 @@ final class CommandLine {
         return values.containsKey(name) ? Double.parseDouble(values.get(name)) : fallback;
     }
 
+    String string(String name, String fallback) {
+        return values.getOrDefault(name, fallback);
+    }
+
     boolean flag(String name) {
         return flags.contains(name);
     }

@@ -87,6 +87,7 @@ public final class EvaluateCommand {
                 t.put("weightAverage", "exponential moving average of the weights, decay "
                         + training.options().averageDecay() + " per step; the model holds the averaged weights");
             }
+            t.put("precision", training.options().precision().description());
             t.put("schedule", "SGD momentum 0.9, linear warm-up over 10% of steps then cosine decay");
             t.put("cores", Runtime.getRuntime().availableProcessors());
             t.put("history", history);

@@ -52,9 +52,12 @@ public final class TrainCommand {
     public record Options(
             Path data, Path out, int epochs, int batchSize, float peakLearningRate, float weightDecay,
             long seed, int limit, boolean resume, int cropPadding, int inputSize, float eraseProbability,
-            float labelSmoothing, int lowResEpochs, int lowResSize, float averageDecay) {
+            float labelSmoothing, int lowResEpochs, int lowResSize, float averageDecay, Precision precision) {
 
         public Options {
+            if (precision == null) {
+                precision = Precision.FP32; // checkpoints written before the option existed
+            }
             if (lowResEpochs < 0 || (lowResEpochs > 0 && lowResEpochs >= epochs)) {
                 throw new IllegalArgumentException("--low-res-epochs must leave at least one epoch at --input-size");
             }
@@ -89,7 +92,33 @@ public final class TrainCommand {
                     (float) cl.decimal("--label-smoothing", 0),
                     cl.integer("--low-res-epochs", 0),
                     cl.integer("--low-res-size", FashionMnist.SIZE),
-                    (float) cl.decimal("--ema", 0));
+                    (float) cl.decimal("--ema", 0),
+                    Precision.parse(cl.string("--precision", "fp32")));
+        }
+    }
+
+    /** Arithmetic of the training forward and backward; weights and optimizer are float32 either way. */
+    public enum Precision {
+        FP32("float32"),
+        BF16("bfloat16 convolutions, fully connected layer and activations; float32 weights, BatchNorm "
+                + "statistics, loss and optimizer (as PyTorch's CPU autocast)");
+
+        private final String description;
+
+        Precision(String description) {
+            this.description = description;
+        }
+
+        public String description() {
+            return description;
+        }
+
+        static Precision parse(String value) {
+            try {
+                return valueOf(value.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--precision must be fp32 or bf16, got " + value, e);
+            }
         }
     }
 
@@ -131,6 +160,9 @@ public final class TrainCommand {
     }
 
     public TrainingState run() throws IOException {
+        if (options.precision() == Precision.BF16 && !Bfloat16Autocast.cpuHasBfloat16Instructions(Path.of("/proc/cpuinfo"))) {
+            console.println("warning: --precision bf16 on a CPU without AVX512-BF16 or AMX: expect it to be slower than fp32");
+        }
         FashionMnist.Split trainImages = FashionMnist.train(options.data());
         FashionMnist.Split testImages = FashionMnist.test(options.data());
         if (options.limit() > 0) {
@@ -262,6 +294,7 @@ public final class TrainCommand {
         long correct = 0;
         long seen = 0;
         ProgressBar bar = new ProgressBar(console, epoch + 1, options.epochs(), steps);
+        try (Bfloat16Autocast autocast = options.precision() == Precision.BF16 ? new Bfloat16Autocast(trainer) : null) {
         for (int step = 0; step < steps; step++) {
             for (int i = 0; i < batch; i++) {
                 int idx = order[step * batch + i];
@@ -275,7 +308,9 @@ public final class TrainCommand {
                 float loss;
                 float[] logits;
                 try (GradientCollector collector = trainer.newGradientCollector()) {
-                    NDArray prediction = trainer.forward(new NDList(input)).singletonOrThrow();
+                    NDArray prediction = autocast != null
+                            ? autocast.forward(input, stepManager)
+                            : trainer.forward(new NDList(input)).singletonOrThrow();
                     NDArray lossValue = trainer.getLoss().evaluate(new NDList(labels), new NDList(prediction));
                     collector.backward(lossValue);
                     loss = lossValue.getFloat();
@@ -291,6 +326,7 @@ public final class TrainCommand {
             }
             bar.update(step + 1, lossSum / seen, (double) correct / seen, batch,
                     schedule.getNewValue(epoch * steps + step));
+        }
         }
         return new double[] {lossSum / seen, (double) correct / seen};
     }

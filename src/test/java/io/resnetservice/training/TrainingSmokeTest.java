@@ -20,7 +20,7 @@ class TrainingSmokeTest {
         Path data = Datasets.fashionMnist();
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         PrintStream print = new PrintStream(console, true);
-        var first = new TrainCommand(new TrainCommand.Options(data, out, 4, 64, 0.05f, 5e-4f, 7, 640, false, 2, 32, 0.5f, 0.1f, 1, 16, 0.9f), print);
+        var first = new TrainCommand(new TrainCommand.Options(data, out, 4, 64, 0.05f, 5e-4f, 7, 640, false, 2, 32, 0.5f, 0.1f, 1, 16, 0.9f, TrainCommand.Precision.FP32), print);
         TrainCommand.TrainingState state = first.run();
         List<TrainCommand.EpochRecord> history = state.history();
         assertEquals(4, history.size());
@@ -36,7 +36,7 @@ class TrainingSmokeTest {
         assertTrue(Files.exists(out.resolve("checkpoints/average.ndlist")));
 
         // --resume with a longer schedule continues from the checkpoint rather than starting again.
-        var resumed = new TrainCommand(new TrainCommand.Options(data, out, 5, 64, 0.05f, 5e-4f, 7, 640, true, 2, 32, 0.5f, 0.1f, 1, 16, 0.9f), print)
+        var resumed = new TrainCommand(new TrainCommand.Options(data, out, 5, 64, 0.05f, 5e-4f, 7, 640, true, 2, 32, 0.5f, 0.1f, 1, 16, 0.9f, TrainCommand.Precision.FP32), print)
                 .run();
         assertEquals(5, resumed.history().size());
         assertEquals(history.get(0), resumed.history().get(0));
