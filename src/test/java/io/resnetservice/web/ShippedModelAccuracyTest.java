@@ -26,8 +26,9 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The model embedded in the application, served over real HTTP with the default configuration,
- * classifies Fashion-MNIST test images sent as files. {@code -Dfmnist.http.images=10000} runs the whole
- * test set instead of the fixed first 1,000.
+ * classifies Fashion-MNIST test images sent as files. The PNG check runs the fixed first 1,000
+ * ({@code -Dfmnist.http.images=10000} runs the whole test set); the JPEG check always runs all 10,000,
+ * because on 1,000 images a point is only ten images and the issue's 1-point bound is for the test set.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class ShippedModelAccuracyTest {
@@ -42,7 +43,7 @@ class ShippedModelAccuracyTest {
 
     @BeforeAll
     static void data() throws IOException {
-        test = FashionMnist.test(Datasets.fashionMnist()).first(IMAGES);
+        test = FashionMnist.test(Datasets.fashionMnist());
     }
 
     static BufferedImage image(int i) {
@@ -61,12 +62,12 @@ class ShippedModelAccuracyTest {
         return big;
     }
 
-    double accuracy(String label, String contentType, Function<Integer, byte[]> encode) {
+    double accuracy(String label, String contentType, int images, Function<Integer, byte[]> encode) {
         Http http = new Http(port);
         int correct = 0;
-        for (int start = 0; start < test.count(); start += PER_REQUEST) {
+        for (int start = 0; start < images; start += PER_REQUEST) {
             Multipart m = new Multipart();
-            int n = Math.min(PER_REQUEST, test.count() - start);
+            int n = Math.min(PER_REQUEST, images - start);
             for (int i = 0; i < n; i++) {
                 m.file("image", "test-" + (start + i), contentType, encode.apply(start + i));
             }
@@ -79,8 +80,8 @@ class ShippedModelAccuracyTest {
                 }
             }
         }
-        double accuracy = (double) correct / test.count();
-        System.out.printf("shipped model over HTTP, %s: %d/%d = %.4f%n", label, correct, test.count(), accuracy);
+        double accuracy = (double) correct / images;
+        System.out.printf("shipped model over HTTP, %s: %d/%d = %.4f%n", label, correct, images, accuracy);
         return accuracy;
     }
 
@@ -90,7 +91,7 @@ class ShippedModelAccuracyTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             Block block = folder.newBlock();
             folder.loadWeights(block, manager);
-            float[][] logits = Evaluation.logits(block, manager, FashionMnist.prepare(test, folder.spec()), 500);
+            float[][] logits = Evaluation.logits(block, manager, FashionMnist.prepare(test.first(IMAGES), folder.spec()), 500);
             int correct = 0;
             for (int i = 0; i < logits.length; i++) {
                 if (Evaluation.argmax(logits[i]) == test.label(i)) {
@@ -102,12 +103,12 @@ class ShippedModelAccuracyTest {
     }
 
     /**
-     * The shipped model scores 94.1% on this slice (93.64% on all 10,000); the floor is the 93% the
+     * The shipped model scores 95.4% on the first 1,000 (94.18% on all 10,000); the floor is the 93% the
      * default-model issue sets, and the serving path must not cost more than 0.3 points.
      */
     @Test
     void pngUploadsClassifyAsTheEvaluatedModelDoes() {
-        double png = accuracy("28x28 PNG", "image/png", i -> TestImages.png(image(i)));
+        double png = accuracy("28x28 PNG", "image/png", IMAGES, i -> TestImages.png(image(i)));
         double direct = inProcessAccuracy();
         System.out.printf("shipped model in process on the same images: %.4f%n", direct);
         assertEquals(direct, png, 0.003, "HTTP with PNG files within 0.3 points of the model itself");
@@ -116,8 +117,10 @@ class ShippedModelAccuracyTest {
 
     @Test
     void rgbJpegUploadsAt224ClassifyLikeTheOriginals() {
-        double png = accuracy("28x28 PNG", "image/png", i -> TestImages.png(image(i)));
-        double jpeg = accuracy("224x224 RGB JPEG q90", "image/jpeg", i -> TestImages.jpeg(rgb224(image(i)), 0.9f));
+        // Shipped model: 94.18% as PNG, 93.41% as JPEG on all 10,000 (on the first 1,000: 95.4% and 94.4%).
+        int all = test.count();
+        double png = accuracy("28x28 PNG", "image/png", all, i -> TestImages.png(image(i)));
+        double jpeg = accuracy("224x224 RGB JPEG q90", "image/jpeg", all, i -> TestImages.jpeg(rgb224(image(i)), 0.9f));
         assertEquals(png, jpeg, 0.01, "JPEG at 224 within 1 point of PNG");
     }
 }
