@@ -161,7 +161,8 @@ public final class TrainCommand {
 
     public TrainingState run() throws IOException {
         if (options.precision() == Precision.BF16 && !Bfloat16Autocast.cpuHasBfloat16Instructions(Path.of("/proc/cpuinfo"))) {
-            console.println("warning: --precision bf16 on a CPU without AVX512-BF16 or AMX: expect it to be slower than fp32");
+            console.println("warning: --precision bf16 on a CPU without AVX512-BF16 or AMX: oneDNN has no native "
+                    + "bfloat16 kernels there, compare with fp32 first");
         }
         FashionMnist.Split trainImages = FashionMnist.train(options.data());
         FashionMnist.Split testImages = FashionMnist.test(options.data());
@@ -213,7 +214,8 @@ public final class TrainCommand {
                             .optMomentum(0.9f)
                             .optWeightDecays(options.weightDecay())
                             .build());
-            try (Trainer trainer = model.newTrainer(config)) {
+            try (Trainer trainer = model.newTrainer(config);
+                    Bfloat16Autocast autocast = options.precision() == Precision.BF16 ? new Bfloat16Autocast(trainer) : null) {
                 trainer.initialize(new Shape(options.batchSize(), 1, options.inputSize(), options.inputSize()));
                 WeightAverage average = options.averageDecay() > 0
                         ? new WeightAverage(net, options.averageDecay(), AVERAGE_EVERY, model.getNDManager()) : null;
@@ -225,7 +227,8 @@ public final class TrainCommand {
                         int size = options.sizeAt(epoch);
                         FashionMnist.Prepared test = testBySize.get(size);
                         long t0 = System.nanoTime();
-                        double[] lossAcc = trainEpoch(trainer, trainBySize.get(size), epoch, stepsPerEpoch, oneCycle, average);
+                        double[] lossAcc = trainEpoch(trainer, autocast, trainBySize.get(size), epoch, stepsPerEpoch, oneCycle,
+                                average);
                         double seconds = (System.nanoTime() - t0) / 1e9;
                         double testAccuracy = Evaluation.accuracy(
                                 Evaluation.fusedLogits(net, model.getNDManager(), test, 50), test);
@@ -277,8 +280,9 @@ public final class TrainCommand {
         }
     }
 
-    private double[] trainEpoch(Trainer trainer, FashionMnist.Prepared train, int epoch, int steps, Tracker schedule,
-            WeightAverage average) {
+    /** One epoch of steps; {@code autocast} is null for float32 training. */
+    private double[] trainEpoch(Trainer trainer, Bfloat16Autocast autocast, FashionMnist.Prepared train, int epoch,
+            int steps, Tracker schedule, WeightAverage average) {
         // One generator per epoch, seeded from the run's seed, so a resumed epoch sees the same batches.
         Random random = new Random(options.seed() * 1_000_003L + epoch);
         int[] order = Augment.permutation(train.count(), random);
@@ -294,7 +298,6 @@ public final class TrainCommand {
         long correct = 0;
         long seen = 0;
         ProgressBar bar = new ProgressBar(console, epoch + 1, options.epochs(), steps);
-        try (Bfloat16Autocast autocast = options.precision() == Precision.BF16 ? new Bfloat16Autocast(trainer) : null) {
         for (int step = 0; step < steps; step++) {
             for (int i = 0; i < batch; i++) {
                 int idx = order[step * batch + i];
@@ -326,7 +329,6 @@ public final class TrainCommand {
             }
             bar.update(step + 1, lossSum / seen, (double) correct / seen, batch,
                     schedule.getNewValue(epoch * steps + step));
-        }
         }
         return new double[] {lossSum / seen, (double) correct / seen};
     }
