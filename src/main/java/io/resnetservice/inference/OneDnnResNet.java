@@ -16,23 +16,30 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A {@link FoldedResNet} run the way frozen TorchScript runs a ResNet on a CPU: one fused oneDNN
- * convolution per layer — its ReLU, or a block's residual addition and ReLU, applied inside the
- * convolution as oneDNN post-ops — on NHWC activations, with every kxk convolution's weights reordered
- * into oneDNN's blocked layout once, when the model loads. Op by op through DJL's NDArray API, oneDNN
- * reorders every convolution's weights on every call, and ReLU and addition are separate passes over
- * memory. ResNet-18 at 224, batch 8, this project's machine: about 1.2-1.7x {@code FoldedResNet}'s
- * channels-last throughput.
+ * A {@link FoldedResNet} run the way frozen TorchScript ({@code torch.jit.optimize_for_inference}) runs
+ * a ResNet on a CPU: activations stay in oneDNN's own blocked layout ({@code nChw16c}) from one
+ * convolution to the next, and every kxk convolution's weights are reordered into oneDNN's blocked
+ * layout once, when the model loads. Op by op through DJL's NDArray API, oneDNN reorders every
+ * convolution's weights on every call, and plain NCHW or NHWC activations pick slower kernels.
  *
- * <p>DJL's API reaches neither prepacked weights nor fused convolutions, but it loads TorchScript and
- * calls its methods. So the network is written out as a small TorchScript program — straight-line code,
- * one {@code mkldnn::_convolution_pointwise} per folded convolution, generated from the folded network —
- * that takes its weights as arguments: {@code prepack} reorders them once, {@code forward} takes the
+ * <p>DJL's API reaches neither oneDNN tensors nor prepacked weights, but it loads TorchScript and calls
+ * its methods. So the network is written out as a small TorchScript program — straight-line code, one
+ * {@code aten::mkldnn_convolution} per folded convolution, generated from the folded network — that
+ * takes its weights as arguments: {@code prepack} reorders them once, {@code forward} takes the
  * prepacked list. The archive holds code only (no tensor data), so it is written here, not by Python.
  *
- * <p>Why NHWC dense tensors rather than oneDNN's own ({@code to_mkldnn}) tensors, as
- * {@code torch.utils.mkldnn} uses: adding two oneDNN tensors goes through oneDNN's sum primitive, which
- * died with SIGFPE on this project's machines, and the fused-convolution ops take dense tensors only.
+ * <p>Where the layouts meet: a block's residual addition runs on dense NCHW tensors, because adding
+ * two oneDNN tensors goes through oneDNN's sum primitive, which dies with SIGFPE on this project's
+ * machines (their VMs report cache sizes of zero through CPUID leaf 0x8000001D, and {@code simple_sum}
+ * divides by a block size derived from them). So each block costs two reorders (its output to dense,
+ * the sum back to oneDNN), and the 1x1 projections read the dense tensor through aten's convolution:
+ * offered oneDNN's layouts, the 1x1 convolution tries the brgemm kernel, which dies of the same zero.
+ *
+ * <p>Measured on this project's machine (ResNet-18 at 224, batch 8, one thread, {@code ONEDNN_VERBOSE=1}):
+ * 40-41 images/s against 38-39 for the earlier NHWC program with ReLU and addition fused into the
+ * convolutions as post-ops, and 47 for Debian torch 1.13's frozen TorchScript, whose kernels are the
+ * same oneDNN implementations ({@code jit:avx512_core}, same layouts) but faster per call in its older
+ * oneDNN: the 7x7 stem 10.5 against 17.7 ms, 128-channel 3x3 9.4 against 12.4 ms.
  *
  * <p>CPU only (oneDNN). Outputs equal the unfolded network's within float rounding (tested to 1e-4).
  */
@@ -94,45 +101,38 @@ public final class OneDnnResNet implements AutoCloseable {
     private static String source(FoldedResNet net, List<NDArray> weights) {
         StringBuilder prepack = new StringBuilder();
         StringBuilder forward = new StringBuilder();
-        forward.append("    e = annotate(List[Optional[number]], [])\n");
-        forward.append("    y = x.contiguous(memory_format=2)\n");
-        forward.append("    y = ").append(conv(net.stem(), "y", null, weights, prepack)).append('\n');
+        // y: the activations in oneDNN's layout, which the convolutions read; d: the same as a dense
+        // NCHW tensor, which the residual additions and the 1x1 projections read.
+        forward.append("    y = x.contiguous().to_mkldnn()\n");
+        forward.append("    y = ").append(conv(net.stem(), "y", weights, prepack)).append('\n');
         forward.append("    y = torch.max_pool2d(y, [3, 3], [2, 2], [1, 1])\n");
-        for (FoldedResNet.Residual block : net.blocks()) {
-            List<FoldedResNet.Conv> branch = block.branch();
+        forward.append("    d = y.to_dense()\n");
+        List<FoldedResNet.Residual> blocks = net.blocks();
+        for (int b = 0; b < blocks.size(); b++) {
+            FoldedResNet.Residual block = blocks.get(b);
             String input = "y";
-            for (FoldedResNet.Conv conv : branch.subList(0, branch.size() - 1)) {
-                forward.append("    h = ").append(conv(conv, input, null, weights, prepack)).append('\n');
+            for (FoldedResNet.Conv conv : block.branch()) {
+                forward.append("    h = ").append(conv(conv, input, weights, prepack)).append('\n');
                 input = "h";
             }
-            if (block.projection() != null) {
-                forward.append("    s = ").append(conv(block.projection(), "y", null, weights, prepack)).append('\n');
-            }
-            FoldedResNet.Conv last = branch.get(branch.size() - 1);
-            if (last.relu()) {
+            if (block.branch().get(block.branch().size() - 1).relu()) {
                 throw new IllegalArgumentException("a residual branch must end before its ReLU");
             }
-            String shortcut = block.projection() == null ? "y" : "s";
-            // Where the output is a single pixel, NCHW and NHWC strides coincide and oneDNN refuses the
-            // fused addition's pair of tensors ("could not create a memory"): add separately there.
-            // The branch's last convolution keeps its input's size, so the input decides.
-            if (isOneByOne(last)) {
-                forward.append("    y = ").append(conv(last, input, shortcut, weights, prepack)).append('\n');
-                continue;
+            String shortcut = "d";
+            if (block.projection() != null) {
+                forward.append("    s = ").append(projection(block.projection(), weights, prepack)).append('\n');
+                shortcut = "s";
             }
-            int weightIndex = weights.size();
-            forward.append("    if ").append(input).append(".size(2) * ").append(input).append(".size(3) > 1:\n");
-            forward.append("      y = ").append(conv(last, input, shortcut, weights, prepack)).append('\n');
-            forward.append("    else:\n");
-            forward.append("      y = torch.relu_(torch.add_(")
-                    .append(pointwiseCall(input, weightIndex, last, "\"none\", e, None")).append(", ")
-                    .append(shortcut).append("))\n");
+            forward.append("    d = torch._add_relu_(h.to_dense(), ").append(shortcut).append(")\n");
+            if (b < blocks.size() - 1) {
+                forward.append("    y = d.to_mkldnn()\n");
+            }
         }
         int fc = weights.size();
         weights.add(net.fcWeight());
         weights.add(net.fcBias());
         prepack.append("w[").append(fc).append("], w[").append(fc + 1).append(']');
-        forward.append("    f = torch.flatten(torch.adaptive_avg_pool2d(y, [1, 1]), 1)\n");
+        forward.append("    f = torch.flatten(torch.adaptive_avg_pool2d(d, [1, 1]), 1)\n");
         forward.append("    return torch.linear(f, w[").append(fc).append("], w[").append(fc + 1).append("])\n");
         return "class " + CLASS_NAME + "(Module):\n"
                 + "  __parameters__ = []\n"
@@ -148,47 +148,31 @@ public final class OneDnnResNet implements AutoCloseable {
     }
 
     /**
-     * One fused oneDNN convolution: with its ReLU when it has one, or, given a {@code residual},
-     * {@code relu(conv(input) + residual)} in the same pass over the output.
+     * One oneDNN convolution on prepacked weights, from and to oneDNN's layout, and its ReLU where it
+     * has one (oneDNN's eltwise primitive, in place).
      */
-    private static String conv(FoldedResNet.Conv conv, String input, String residual, List<NDArray> weights,
-            StringBuilder prepack) {
+    private static String conv(FoldedResNet.Conv conv, String input, List<NDArray> weights, StringBuilder prepack) {
         int index = weights.size();
         weights.add(conv.weight());
         weights.add(conv.bias());
         String padding = pair(conv.padding());
         String stride = pair(conv.stride());
-        if (isOneByOne(conv)) {
-            // 1x1 convolutions go through aten's convolution on NCHW input, as in FoldedResNet: offered
-            // NHWC input or a prepacked weight, oneDNN tries its brgemm 1x1 kernel, which dies with
-            // SIGFPE on this project's machines (their VMs report no CPU cache sizes, which oneDNN divides by).
-            // Few in a ResNet-18.
-            prepack.append("w[").append(index).append("], w[").append(index + 1).append("], ");
-            String call = "torch.conv2d(" + input + ".contiguous(), w[" + index + "], w[" + (index + 1) + "], "
-                    + stride + ", " + padding + ")";
-            if (residual != null) {
-                call = "torch.relu_(torch.add_(" + call + ", " + residual + "))";
-            } else if (conv.relu()) {
-                call = "torch.relu_(" + call + ")";
-            }
-            return call + ".contiguous(memory_format=2)";
-        }
         prepack.append("torch.mkldnn_reorder_conv2d_weight(torch.to_mkldnn(w[").append(index).append("]), ")
                 .append(padding).append(", ").append(stride).append(", [1, 1], 1), ")
                 .append("w[").append(index + 1).append("], ");
-        return residual == null
-                ? pointwiseCall(input, index, conv, (conv.relu() ? "\"relu\"" : "\"none\"") + ", e, None")
-                : pointwiseCall(input + ", " + residual, index, conv, "\"add\", 1.0, \"relu\", e, None");
+        String call = "torch.mkldnn_convolution(" + input + ", w[" + index + "], w[" + (index + 1) + "], "
+                + padding + ", " + stride + ", [1, 1], 1)";
+        return conv.relu() ? "torch.relu_(" + call + ")" : call;
     }
 
-    private static boolean isOneByOne(FoldedResNet.Conv conv) {
-        return conv.weight().getShape().get(2) == 1 && conv.weight().getShape().get(3) == 1;
-    }
-
-    /** {@code ops.mkldnn._convolution_pointwise} on the prepacked weights at {@code index}. */
-    private static String pointwiseCall(String inputs, int index, FoldedResNet.Conv conv, String attributes) {
-        return "ops.mkldnn._convolution_pointwise(" + inputs + ", w[" + index + "], w[" + (index + 1) + "], "
-                + pair(conv.padding()) + ", " + pair(conv.stride()) + ", [1, 1], 1, " + attributes + ")";
+    /** A block's projection shortcut, on the dense block input {@code d}: aten's convolution, plain weights. */
+    private static String projection(FoldedResNet.Conv conv, List<NDArray> weights, StringBuilder prepack) {
+        int index = weights.size();
+        weights.add(conv.weight());
+        weights.add(conv.bias());
+        prepack.append("w[").append(index).append("], w[").append(index + 1).append("], ");
+        return "torch.conv2d(d, w[" + index + "], w[" + (index + 1) + "], " + pair(conv.stride()) + ", "
+                + pair(conv.padding()) + ")";
     }
 
     private static String pair(Shape shape) {
