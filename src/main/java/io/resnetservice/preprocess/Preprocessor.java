@@ -89,10 +89,10 @@ public final class Preprocessor {
         if (crop.top() < 0 || crop.left() < 0) {
             return false;
         }
+        float[][] geometry = Resampler.resizeWindowRgb8(rgb8.bytes(), rgb8.offsets(), pixels.width(), pixels.height(),
+                crop.resizedW(), crop.resizedH(), crop.left(), crop.top(), w, h, filter);
         for (int c = 0; c < 3; c++) {
-            float[] geometry = Resampler.resizeWindow(rgb8.bytes(), rgb8.offsets()[c], 3, pixels.width(), pixels.height(),
-                    crop.resizedW(), crop.resizedH(), crop.left(), crop.top(), w, h, filter);
-            normalizeInto(geometry, c, out, offset);
+            normalizeInto(geometry[c], c, out, offset);
         }
         return true;
     }
