@@ -46,7 +46,7 @@ echo "threads: libtorch intra-op $THREADS, OMP_WAIT_POLICY=$OMP_WAIT_POLICY"
 echo "malloc: MALLOC_MMAP_THRESHOLD_=$MALLOC_MMAP_THRESHOLD_ MALLOC_TRIM_THRESHOLD_=$MALLOC_TRIM_THRESHOLD_ MALLOC_TOP_PAD_=$MALLOC_TOP_PAD_"
 echo
 echo "## In-process forward (images/s, median of 5 windows)"
-echo "(exec=onednn: how the service runs, BatchNorm folded into fused oneDNN convolutions with weights"
+echo "(exec=onednn: how the service runs, BatchNorm folded, oneDNN convolutions on blocked activations with weights"
 echo " prepacked once; folded: the folded network op by op, channels-last; blocks: DJL's blocks, same weights)"
 for exec in onednn folded blocks; do
   java -Dai.djl.offline=true -cp "$CP" io.resnetservice.bench.InProcessBenchmark forward "$WORK/models-224/resnet18-224" 1,4,8,16,32 "$SECONDS_PER_POINT" $exec 2>/dev/null | grep '^forward'

@@ -77,8 +77,8 @@ public record ResnetProperties(
      * @param foldBatchNorm compile ResNets for inference: BatchNorm folded into the convolutions and
      *     intermediates freed at once (outputs equal within 1e-4); off runs DJL's blocks as built
      * @param channelsLast NHWC activations and weights for the folded network's kxk convolutions
-     * @param fusedOneDnn on a CPU, run the folded network as one fused oneDNN convolution per layer
-     *     (ReLU and residual addition inside it, weights reordered once at load); wins over channelsLast
+     * @param fusedOneDnn on a CPU, run the folded network as generated TorchScript of oneDNN convolutions
+     *     (blocked activations, weights reordered once at load); wins over channelsLast
      */
     public record Execution(
             @DefaultValue("true") boolean foldBatchNorm,
