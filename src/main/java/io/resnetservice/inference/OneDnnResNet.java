@@ -30,10 +30,11 @@ import java.util.List;
  *
  * <p>Where the layouts meet: a block's residual addition runs on dense NCHW tensors, because adding
  * two oneDNN tensors goes through oneDNN's sum primitive, which dies with SIGFPE on this project's
- * machines (their VMs report cache sizes of zero through CPUID leaf 0x8000001D, and {@code simple_sum}
- * divides by a block size derived from them). So each block costs two reorders (its output to dense,
- * the sum back to oneDNN), and the 1x1 projections read the dense tensor through aten's convolution:
- * offered oneDNN's layouts, the 1x1 convolution tries the brgemm kernel, which dies of the same zero.
+ * machines (in {@code simple_sum_t::pd_t::init}; these VMs answer CPUID's cache-topology leaf
+ * 0x8000001D with zeros, the likely cause, as for the brgemm 1x1 kernel in {@link FoldedResNet}). So
+ * each block costs two reorders (its output to dense, the sum back to oneDNN's layout), and a
+ * projection shortcut reads the dense block input through aten's convolution, since its output joins
+ * the dense addition.
  *
  * <p>Measured on this project's machine (ResNet-18 at 224, batch 8, one thread, {@code ONEDNN_VERBOSE=1}):
  * 40-41 images/s against 38-39 for the earlier NHWC program with ReLU and addition fused into the
