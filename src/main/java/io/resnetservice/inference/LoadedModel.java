@@ -5,6 +5,7 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.pytorch.jni.JniUtils;
@@ -13,6 +14,7 @@ import io.resnetservice.model.ModelFolder;
 import io.resnetservice.model.ModelLoadException;
 import io.resnetservice.model.ModelSpec;
 import io.resnetservice.preprocess.Preprocessor;
+import java.nio.ByteBuffer;
 import java.util.List;
 
 /**
@@ -32,6 +34,8 @@ public final class LoadedModel implements AutoCloseable {
     private final String weightsSha256;
     private final long parameterCount;
     private double loadSeconds;
+    /** Twice the cores: room for the batch workers (one per core by default) and a few request threads with batching off. */
+    private final InputBuffers inputBuffers = new InputBuffers(2 * Runtime.getRuntime().availableProcessors());
 
     /**
      * How forward passes execute.
@@ -140,18 +144,35 @@ public final class LoadedModel implements AutoCloseable {
         int classes = labels().size();
         // Grad mode is per thread in libtorch; inference never needs the autograd graph.
         JniUtils.setGradMode(false);
-        try (NDManager manager = model.getNDManager().newSubManager()) {
-            NDArray x = manager.create(input, folder.inputShape(batch));
-            NDArray logits = oneDnn != null ? oneDnn.forward(x)
-                    : folded != null ? folded.forward(x)
-                    : block.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
-            float[] flat = (softmax ? logits.softmax(1) : logits).toFloatArray();
-            float[][] rows = new float[batch][];
-            for (int i = 0; i < batch; i++) {
-                rows[i] = java.util.Arrays.copyOfRange(flat, i * classes, (i + 1) * classes);
-            }
-            return rows;
+        Shape shape = folder.inputShape(batch);
+        int values = Math.toIntExact(shape.size());
+        if (input.length != values) {
+            throw new IllegalArgumentException("a batch of " + batch + " needs " + values + " values, not " + input.length);
         }
+        // The input tensor reads this buffer in place, so it goes back only after the manager is closed.
+        ByteBuffer data = inputBuffers.borrow(values * Float.BYTES);
+        try {
+            data.asFloatBuffer().put(input);
+            try (NDManager manager = model.getNDManager().newSubManager()) {
+                NDArray x = manager.create(data, shape, DataType.FLOAT32);
+                NDArray logits = oneDnn != null ? oneDnn.forward(x)
+                        : folded != null ? folded.forward(x)
+                        : block.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
+                float[] flat = (softmax ? logits.softmax(1) : logits).toFloatArray();
+                float[][] rows = new float[batch][];
+                for (int i = 0; i < batch; i++) {
+                    rows[i] = java.util.Arrays.copyOfRange(flat, i * classes, (i + 1) * classes);
+                }
+                return rows;
+            }
+        } finally {
+            inputBuffers.giveBack(data);
+        }
+    }
+
+    /** Input buffers kept for reuse between passes (at most one per concurrent pass, up to a bound). */
+    int idleInputBuffers() {
+        return inputBuffers.idleCount();
     }
 
     public String name() {
