@@ -92,19 +92,38 @@ im.save(f"{work}/photo-1024x768.jpg", quality=90)
 im.resize((224, 224), Image.BILINEAR).save(f"{work}/photo-224x224.jpg", quality=90)
 Image.new("L", (28, 28), 0).save(f"{work}/item-28x28.png")
 PY
-# One server per model and batching setting; every image size against it at concurrency 1, 4, 16, 64.
-http_points() {
-  local model=$1 batching=$2 requests=$3; shift 3
+start_server() {  # model batching; sets $server
   # shellcheck disable=SC2086
-  java -Dai.djl.offline=true -jar "$JAR" --server.port=$port --resnet.model-dir="$WORK/models-$model" \
-    --resnet.batching.enabled=$batching --server.tomcat.threads.max=128 --logging.level.root=WARN ${HTTP_ARGS:-} \
+  java -Dai.djl.offline=true -jar "$JAR" --server.port=$port --resnet.model-dir="$WORK/models-$1" \
+    --resnet.batching.enabled=$2 --server.tomcat.threads.max=128 --logging.level.root=WARN ${HTTP_ARGS:-} \
     > "$WORK/server.log" 2>&1 &
-  local server=$!
+  server=$!
   echo $server > "$WORK/server.pid"
   until curl -sf localhost:$port/actuator/health/readiness >/dev/null; do
     kill -0 $server 2>/dev/null || { echo "the server exited:" >&2; tail -20 "$WORK/server.log" >&2; exit 1; }
     sleep 0.5
   done
+}
+stop_server() {
+  kill $server; wait $server 2>/dev/null || true
+  rm -f "$WORK/server.pid"
+}
+hey_point() {  # concurrency requests content-type body; prints images_per_s= p50_s= p99_s= requests= errors=
+  local c=$1 requests=$2 type=$3 body=$4
+  # hey sends n/c requests per worker: keep n a multiple of c so every request is counted.
+  local n=$(( (requests > c * 4 ? requests : c * 4) / c * c ))
+  hey -n $n -c $c -m POST -T $type -D "$body" http://localhost:$port/api/v1/classify > "$WORK/hey.txt"
+  local rps p50 p99 ok
+  rps=$(awk '/Requests\/sec/{print $2}' "$WORK/hey.txt")
+  p50=$(awk '/ 50% in/{print $3}' "$WORK/hey.txt")
+  p99=$(awk '/ 99% in/{print $3}' "$WORK/hey.txt")
+  ok=$(awk '$1 == "[200]" {n += $2} END {print n + 0}' "$WORK/hey.txt")
+  echo "images_per_s=$rps p50_s=$p50 p99_s=$p99 requests=$n errors=$(( n - ${ok:-0} ))"
+}
+# One server per model and batching setting; every image size against it at concurrency 1, 4, 16, 64.
+http_points() {
+  local model=$1 batching=$2 requests=$3; shift 3
+  start_server "$model" "$batching"
   for image in "$@"; do
     local body="$WORK/$image" type=image/jpeg
     case "$image" in *.png) type=image/png ;; esac
@@ -112,25 +131,29 @@ http_points() {
     # JIT compiler threads still took 8 % of the CPU during the first points (perf), 4 % after 1,200.
     hey -z "${WARMUP_SECONDS:-20}s" -c 16 -m POST -T $type -D "$body" http://localhost:$port/api/v1/classify >/dev/null
     for c in 1 4 16 64; do
-      # hey sends n/c requests per worker: keep n a multiple of c so every request is counted.
-      local n=$(( (requests > c * 4 ? requests : c * 4) / c * c ))
-      hey -n $n -c $c -m POST -T $type -D "$body" http://localhost:$port/api/v1/classify > "$WORK/hey.txt"
-      local rps p50 p99 ok
-      rps=$(awk '/Requests\/sec/{print $2}' "$WORK/hey.txt")
-      p50=$(awk '/ 50% in/{print $3}' "$WORK/hey.txt")
-      p99=$(awk '/ 99% in/{print $3}' "$WORK/hey.txt")
-      ok=$(awk '$1 == "[200]" {n += $2} END {print n + 0}' "$WORK/hey.txt")
-      echo "http model=$model image=${image%.*} batching=$batching concurrency=$c images_per_s=$rps p50_s=$p50 p99_s=$p99 requests=$n errors=$(( n - ${ok:-0} ))"
+      echo "http model=$model image=${image%.*} batching=$batching concurrency=$c $(hey_point $c "$requests" $type "$body")"
     done
   done
-  kill $server; wait $server 2>/dev/null || true
-  rm -f "$WORK/server.pid"
+  stop_server
 }
 # The Fashion-MNIST model answers ~5x faster: more requests per point, or a point lasts a second.
 http_points 224 true "$REQUESTS" photo-1024x768.jpg photo-224x224.jpg
 http_points 224 false "$REQUESTS" photo-1024x768.jpg photo-224x224.jpg
 http_points fashion true $((REQUESTS * 4)) item-28x28.png
 http_points fashion false $((REQUESTS * 4)) item-28x28.png
+echo
+# The HTTP target is a ratio to the in-process forward, and this VM's speed drifts by 10-20 % over
+# minutes (more in some hours): here both figures take turns against one warmed server, which idles
+# while the in-process forward runs. Its throughput still climbs for about a minute after start
+# (JIT compilation of the request path), hence the longer warm-up.
+echo "## HTTP side by side: ResNet-18 @224, 224x224 JPEG, c=16, batching on, after ${PAIRED_WARMUP_SECONDS:-60} s of warm-up, and the in-process forward as served between points, $PAIRS rounds"
+start_server 224 true
+hey -z "${PAIRED_WARMUP_SECONDS:-60}s" -c 16 -m POST -T image/jpeg -D "$WORK/photo-224x224.jpg" http://localhost:$port/api/v1/classify >/dev/null
+for round in $(seq 1 "$PAIRS"); do
+  java -Dai.djl.offline=true -cp "$CP" io.resnetservice.bench.InProcessBenchmark forward "$WORK/models-224/resnet18-224" 4,8 "$SECONDS_PER_POINT" onednn "$THREADS" 2>/dev/null | grep '^forward' | sed "s/^/paired-http round=$round /"
+  echo "paired-http round=$round http model=224 image=photo-224x224 batching=true concurrency=16 $(hey_point 16 "$((REQUESTS * 2))" image/jpeg "$WORK/photo-224x224.jpg")"
+done
+stop_server
 } | tee "$OUT"
 /usr/bin/python3 tools/bench_summary.py "$OUT" | tee -a "$OUT"
 echo "written to $OUT"
