@@ -58,8 +58,7 @@ class InputBuffersTest {
      */
     @Test
     void forwardPassesReuseOneInputBufferAndStillAnswerEachBatch() {
-        ModelFolder folder = ModelFolder.open(ModelFolder.ModelSource.classpath(ModelRegistry.EMBEDDED_MODEL));
-        try (LoadedModel model = LoadedModel.load(folder, Device.cpu())) {
+        try (LoadedModel model = shippedModel()) {
             int size = model.preprocessor().tensorSize();
             Random random = new Random(7);
             float[] four = new float[4 * size];
@@ -90,11 +89,14 @@ class InputBuffersTest {
 
     @Test
     void aBatchOfTheWrongLengthIsRefused() {
-        ModelFolder folder = ModelFolder.open(ModelFolder.ModelSource.classpath(ModelRegistry.EMBEDDED_MODEL));
-        try (LoadedModel model = LoadedModel.load(folder, Device.cpu())) {
+        try (LoadedModel model = shippedModel()) {
             int size = model.preprocessor().tensorSize();
             assertThrows(IllegalArgumentException.class, () -> model.forward(new float[2 * size - 1], 2));
             assertEquals(1, model.idleInputBuffers());
         }
+    }
+
+    private static LoadedModel shippedModel() {
+        return LoadedModel.load(ModelFolder.open(ModelFolder.ModelSource.classpath(ModelRegistry.EMBEDDED_MODEL)), Device.cpu());
     }
 }
