@@ -100,7 +100,7 @@ public final class BatchingExecutor implements AutoCloseable {
             throw new OverloadedException("the service is shutting down", Duration.ofSeconds(1));
         }
         if (!settings.enabled()) {
-            return timedForward(input, images);
+            return timedForward(List.of(input), images);
         }
         long timeout = settings.requestTimeout().toNanos();
         Job job = new Job(input, images, System.nanoTime() + timeout);
@@ -145,10 +145,10 @@ public final class BatchingExecutor implements AutoCloseable {
         return Duration.ofSeconds(1);
     }
 
-    private float[][] timedForward(float[] input, int images) {
+    private float[][] timedForward(List<float[]> inputs, int images) {
         long start = System.nanoTime();
         try {
-            return model.forward(input, images);
+            return model.forward(inputs, images);
         } finally {
             forwardTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             batchSizes.record(images);
@@ -212,20 +212,12 @@ public final class BatchingExecutor implements AutoCloseable {
         if (batch.isEmpty()) {
             return;
         }
-        int size = model.preprocessor().tensorSize();
-        float[] input;
-        if (batch.size() == 1) {
-            input = batch.get(0).input;
-        } else {
-            input = new float[images * size];
-            int offset = 0;
-            for (Job job : batch) {
-                System.arraycopy(job.input, 0, input, offset, job.input.length);
-                offset += job.input.length;
-            }
+        List<float[]> inputs = new ArrayList<>(batch.size());
+        for (Job job : batch) {
+            inputs.add(job.input);
         }
         try {
-            float[][] rows = timedForward(input, images);
+            float[][] rows = timedForward(inputs, images);
             int row = 0;
             for (Job job : batch) {
                 float[][] mine = new float[job.images][];

@@ -132,27 +132,42 @@ public final class LoadedModel implements AutoCloseable {
      * @return softmax probabilities, one row per image
      */
     public float[][] forward(float[] input, int batch) {
-        return run(input, batch, true);
+        return run(List.of(input), batch, true);
+    }
+
+    /**
+     * As {@link #forward(float[], int)} for a batch that arrives in parts (one per request), laid end to
+     * end: they are copied straight into the native input buffer, with no batch-sized array in between.
+     */
+    public float[][] forward(List<float[]> parts, int batch) {
+        return run(parts, batch, true);
     }
 
     /** The network's raw outputs, before softmax. */
     public float[][] logits(float[] input, int batch) {
-        return run(input, batch, false);
+        return run(List.of(input), batch, false);
     }
 
-    private float[][] run(float[] input, int batch, boolean softmax) {
+    private float[][] run(List<float[]> parts, int batch, boolean softmax) {
         int classes = labels().size();
         // Grad mode is per thread in libtorch; inference never needs the autograd graph.
         JniUtils.setGradMode(false);
         Shape shape = folder.inputShape(batch);
         int values = Math.toIntExact(shape.size());
-        if (input.length != values) {
-            throw new IllegalArgumentException("a batch of " + batch + " needs " + values + " values, not " + input.length);
+        long given = 0;
+        for (float[] part : parts) {
+            given += part.length;
+        }
+        if (given != values) {
+            throw new IllegalArgumentException("a batch of " + batch + " needs " + values + " values, not " + given);
         }
         // The input tensor reads this buffer in place, so it goes back only after the manager is closed.
         ByteBuffer data = inputBuffers.borrow(values * Float.BYTES);
         try {
-            data.asFloatBuffer().put(input);
+            java.nio.FloatBuffer floats = data.asFloatBuffer();
+            for (float[] part : parts) {
+                floats.put(part);
+            }
             try (NDManager manager = model.getNDManager().newSubManager()) {
                 NDArray x = manager.create(data, shape, DataType.FLOAT32);
                 NDArray logits = oneDnn != null ? oneDnn.forward(x)

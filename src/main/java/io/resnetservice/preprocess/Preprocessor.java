@@ -18,11 +18,23 @@ public final class Preprocessor {
     private final ModelSpec.Input input;
     private final ModelSpec.Preprocess recipe;
     private final Resampler.Filter filter;
+    private final float[] mean;
+    private final float[] std;
 
     public Preprocessor(ModelSpec.Input input, ModelSpec.Preprocess recipe) {
         this.input = input;
         this.recipe = recipe;
         this.filter = recipe.filter() == ModelSpec.Filter.AREA ? Resampler.Filter.AREA : Resampler.Filter.BILINEAR;
+        this.mean = toArray(recipe.mean());
+        this.std = toArray(recipe.std());
+    }
+
+    private static float[] toArray(java.util.List<Float> values) {
+        float[] array = new float[values.size()];
+        for (int i = 0; i < array.length; i++) {
+            array[i] = values.get(i);
+        }
+        return array;
     }
 
     public int tensorSize() {
@@ -89,11 +101,8 @@ public final class Preprocessor {
         if (crop.top() < 0 || crop.left() < 0) {
             return false;
         }
-        float[][] geometry = Resampler.resizeWindowRgb8(rgb8.bytes(), rgb8.offsets(), pixels.width(), pixels.height(),
-                crop.resizedW(), crop.resizedH(), crop.left(), crop.top(), w, h, filter);
-        for (int c = 0; c < 3; c++) {
-            normalizeInto(geometry[c], c, out, offset);
-        }
+        Resampler.resizeWindowRgb8Into(rgb8.bytes(), rgb8.offsets(), pixels.width(), pixels.height(),
+                crop.resizedW(), crop.resizedH(), crop.left(), crop.top(), w, h, filter, out, offset, mean, std);
         return true;
     }
 

@@ -84,6 +84,23 @@ public final class Resampler {
      */
     public static float[][] resizeWindowRgb8(byte[] in, int[] offsets, int inW, int inH, int outW, int outH,
             int left, int top, int width, int height, Filter filter) {
+        float[] planes = new float[3 * width * height];
+        resizeWindowRgb8Into(in, offsets, inW, inH, outW, outH, left, top, width, height, filter,
+                planes, 0, new float[] {0, 0, 0}, new float[] {1, 1, 1});
+        int n = width * height;
+        return new float[][] {
+            java.util.Arrays.copyOfRange(planes, 0, n),
+            java.util.Arrays.copyOfRange(planes, n, 2 * n),
+            java.util.Arrays.copyOfRange(planes, 2 * n, 3 * n)};
+    }
+
+    /**
+     * As {@link #resizeWindowRgb8} but writes channel {@code c}'s plane, normalised as
+     * {@code (value - mean[c]) / std[c]}, into {@code out} from {@code offset + c * width * height}: the
+     * model's input tensor is filled in the vertical pass, without planes to allocate, zero and copy.
+     */
+    public static void resizeWindowRgb8Into(byte[] in, int[] offsets, int inW, int inH, int outW, int outH,
+            int left, int top, int width, int height, Filter filter, float[] out, int offset, float[] mean, float[] std) {
         Window window = Window.of(inW, inH, outW, outH, left, top, width, height, filter);
         int plane = width * window.rows();
         float[] r = new float[plane];
@@ -114,7 +131,10 @@ public final class Resampler {
                 b[outRow + x] = sb * unit;
             }
         }
-        return new float[][] {window.vertical(r), window.vertical(g), window.vertical(b)};
+        int size = width * height;
+        window.verticalInto(r, out, offset, mean[0], std[0]);
+        window.verticalInto(g, out, offset + size, mean[1], std[1]);
+        window.verticalInto(b, out, offset + 2 * size, mean[2], std[2]);
     }
 
     /**
@@ -135,6 +155,40 @@ public final class Resampler {
 
         int rows() {
             return endRow - firstRow;
+        }
+
+        /**
+         * The vertical pass into {@code out} at {@code offset}, each value then normalised. Its rows start
+         * from the first tap rather than from zero, so nothing needs clearing first; x + 0 = x, so the
+         * values equal {@link #vertical}'s.
+         */
+        void verticalInto(float[] horizontal, float[] out, int offset, float mean, float std) {
+            for (int y = 0; y < height; y++) {
+                int oy = top + y;
+                int start = wy.start[oy];
+                int base = oy * wy.taps;
+                int outRow = offset + y * width;
+                int taps = wy.count[oy];
+                if (taps == 0) {
+                    java.util.Arrays.fill(out, outRow, outRow + width, 0f);
+                }
+                for (int k = 0; k < taps; k++) {
+                    float weight = wy.weights[base + k];
+                    int inRow = (start + k - firstRow) * width;
+                    if (k == 0) {
+                        for (int x = 0; x < width; x++) {
+                            out[outRow + x] = horizontal[inRow + x] * weight;
+                        }
+                    } else {
+                        for (int x = 0; x < width; x++) {
+                            out[outRow + x] += horizontal[inRow + x] * weight;
+                        }
+                    }
+                }
+                for (int x = 0; x < width; x++) {
+                    out[outRow + x] = (out[outRow + x] - mean) / std;
+                }
+            }
         }
 
         /** The vertical pass over rows already filtered horizontally. */

@@ -92,7 +92,29 @@ class InputBuffersTest {
         try (LoadedModel model = shippedModel()) {
             int size = model.preprocessor().tensorSize();
             assertThrows(IllegalArgumentException.class, () -> model.forward(new float[2 * size - 1], 2));
+            assertThrows(IllegalArgumentException.class,
+                    () -> model.forward(java.util.List.of(new float[size], new float[size - 1]), 2));
             assertEquals(1, model.idleInputBuffers());
+        }
+    }
+
+    /** The batcher hands over one part per request; they must land in the batch in order, as one array would. */
+    @Test
+    void aBatchInPartsAnswersAsTheSameBatchInOneArray() {
+        try (LoadedModel model = shippedModel()) {
+            int size = model.preprocessor().tensorSize();
+            Random random = new Random(11);
+            float[] three = new float[3 * size];
+            for (int i = 0; i < three.length; i++) {
+                three[i] = (float) random.nextGaussian();
+            }
+            float[][] whole = model.forward(three, 3);
+            float[][] parts = model.forward(java.util.List.of(
+                    java.util.Arrays.copyOfRange(three, 0, 2 * size),
+                    java.util.Arrays.copyOfRange(three, 2 * size, 3 * size)), 3);
+            for (int image = 0; image < 3; image++) {
+                assertArrayEquals(whole[image], parts[image], 0f, "image " + image);
+            }
         }
     }
 

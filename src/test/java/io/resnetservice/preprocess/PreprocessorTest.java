@@ -133,7 +133,7 @@ class PreprocessorTest {
                 ModelSpec.Resize.SHORTER_SIDE_CROP, 256, ModelSpec.Filter.BILINEAR, ModelSpec.Background.KEEP,
                 List.of(0.485f, 0.456f, 0.406f), List.of(0.229f, 0.224f, 0.225f));
         Preprocessor pre = new Preprocessor(input, imagenet);
-        for (int[] size : new int[][] {{640, 480}, {333, 517}, {256, 300}}) {
+        for (int[] size : new int[][] {{640, 480}, {333, 517}, {256, 300}, {224, 224}}) {
             Pixels decoded = new ImageDecoder(40_000_000).decode(
                     TestImages.jpeg(TestImages.rgb(size[0], size[1], size[0]), 0.9f));
             assertTrue(decoded.rgb8() != null, "JPEG pixels stay 8-bit until needed");
