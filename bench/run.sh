@@ -6,6 +6,7 @@
 #   bench/run.sh            (needs: apt-get install hey python3-torchvision)
 #   SECONDS_PER_POINT=2 REQUESTS=100 WARMUP_SECONDS=5 bench/run.sh   (quicker, noisier)
 #   HTTP_ARGS="--resnet.threads.intra-op=2 --resnet.batching.workers=1" bench/run.sh   (other server settings)
+#   PAIRED_WARMUP_SECONDS=60 HTTP_PAIRS=3 bench/run.sh   (the last section's warm-up and rounds; default 210 s, 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_POINT=${SECONDS_PER_POINT:-4}
@@ -144,12 +145,16 @@ http_points fashion false $((REQUESTS * 4)) item-28x28.png
 echo
 # The HTTP target is a ratio to the in-process forward, and this VM's speed drifts by 10-20 % over
 # minutes (more in some hours): here both figures take turns against one warmed server, which idles
-# while the in-process forward runs. Its throughput still climbs for about a minute after start
-# (JIT compilation of the request path), hence the longer warm-up.
-echo "## HTTP side by side: ResNet-18 @224, 224x224 JPEG, c=16, batching on, after ${PAIRED_WARMUP_SECONDS:-60} s of warm-up, and the in-process forward as served between points, $PAIRS rounds"
+# while the in-process forward runs. The server is measured as it runs for hours: under this load the
+# C2 compiler still took 3.5-4 % of the machine 60-90 s after start, 1-2 % at 2-3 min, and under
+# 0.5 % from 3.5 min on (Spring/Tomcat/Micrometer methods reaching tier 4), hence the long warm-up.
+# More rounds than elsewhere: one HTTP round reads 0.83-0.90x within minutes.
+PAIRED_WARMUP_SECONDS=${PAIRED_WARMUP_SECONDS:-210}
+HTTP_PAIRS=${HTTP_PAIRS:-5}
+echo "## HTTP side by side: ResNet-18 @224, 224x224 JPEG, c=16, batching on, after $PAIRED_WARMUP_SECONDS s of warm-up, and the in-process forward as served between points, $HTTP_PAIRS rounds"
 start_server 224 true
-hey -z "${PAIRED_WARMUP_SECONDS:-60}s" -c 16 -m POST -T image/jpeg -D "$WORK/photo-224x224.jpg" http://localhost:$port/api/v1/classify >/dev/null
-for round in $(seq 1 "$PAIRS"); do
+hey -z "${PAIRED_WARMUP_SECONDS}s" -c 16 -m POST -T image/jpeg -D "$WORK/photo-224x224.jpg" http://localhost:$port/api/v1/classify >/dev/null
+for round in $(seq 1 "$HTTP_PAIRS"); do
   java -Dai.djl.offline=true -cp "$CP" io.resnetservice.bench.InProcessBenchmark forward "$WORK/models-224/resnet18-224" 4,8 "$SECONDS_PER_POINT" onednn "$THREADS" 2>/dev/null | grep '^forward' | sed "s/^/paired-http round=$round /"
   echo "paired-http round=$round http model=224 image=photo-224x224 batching=true concurrency=16 $(hey_point 16 "$((REQUESTS * 2))" image/jpeg "$WORK/photo-224x224.jpg")"
 done
