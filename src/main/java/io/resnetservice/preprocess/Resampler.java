@@ -79,25 +79,10 @@ public final class Resampler {
 
     /**
      * As above for all three channels of interleaved 8-bit RGB ({@code in[3 * i + offsets[c]]}) at once:
-     * one horizontal pass reads each pixel's three bytes together, rather than striding over the
-     * photo once per channel. Returns the three channel planes, each {@code width x height}.
-     */
-    public static float[][] resizeWindowRgb8(byte[] in, int[] offsets, int inW, int inH, int outW, int outH,
-            int left, int top, int width, int height, Filter filter) {
-        float[] planes = new float[3 * width * height];
-        resizeWindowRgb8Into(in, offsets, inW, inH, outW, outH, left, top, width, height, filter,
-                planes, 0, new float[] {0, 0, 0}, new float[] {1, 1, 1});
-        int n = width * height;
-        return new float[][] {
-            java.util.Arrays.copyOfRange(planes, 0, n),
-            java.util.Arrays.copyOfRange(planes, n, 2 * n),
-            java.util.Arrays.copyOfRange(planes, 2 * n, 3 * n)};
-    }
-
-    /**
-     * As {@link #resizeWindowRgb8} but writes channel {@code c}'s plane, normalised as
-     * {@code (value - mean[c]) / std[c]}, into {@code out} from {@code offset + c * width * height}: the
-     * model's input tensor is filled in the vertical pass, without planes to allocate, zero and copy.
+     * one horizontal pass reads each pixel's three bytes together, rather than striding over the photo
+     * once per channel. Channel {@code c}'s plane, normalised as {@code (value - mean[c]) / std[c]}, goes
+     * to {@code out} from {@code offset + c * width * height}: the model's input tensor is filled in the
+     * vertical pass, without planes to allocate, zero and copy.
      */
     public static void resizeWindowRgb8Into(byte[] in, int[] offsets, int inW, int inH, int outW, int outH,
             int left, int top, int width, int height, Filter filter, float[] out, int offset, float[] mean, float[] std) {

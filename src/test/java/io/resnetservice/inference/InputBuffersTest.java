@@ -60,11 +60,7 @@ class InputBuffersTest {
     void forwardPassesReuseOneInputBufferAndStillAnswerEachBatch() {
         try (LoadedModel model = shippedModel()) {
             int size = model.preprocessor().tensorSize();
-            Random random = new Random(7);
-            float[] four = new float[4 * size];
-            for (int i = 0; i < four.length; i++) {
-                four[i] = (float) random.nextGaussian();
-            }
+            float[] four = gaussian(4 * size, 7);
             float[][] batchOfFour = model.forward(four, 4);
             BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
                     .filter(pool -> pool.getName().equals("direct")).findFirst().orElseThrow();
@@ -103,11 +99,7 @@ class InputBuffersTest {
     void aBatchInPartsAnswersAsTheSameBatchInOneArray() {
         try (LoadedModel model = shippedModel()) {
             int size = model.preprocessor().tensorSize();
-            Random random = new Random(11);
-            float[] three = new float[3 * size];
-            for (int i = 0; i < three.length; i++) {
-                three[i] = (float) random.nextGaussian();
-            }
+            float[] three = gaussian(3 * size, 11);
             float[][] whole = model.forward(three, 3);
             float[][] parts = model.forward(java.util.List.of(
                     java.util.Arrays.copyOfRange(three, 0, 2 * size),
@@ -116,6 +108,15 @@ class InputBuffersTest {
                 assertArrayEquals(whole[image], parts[image], 0f, "image " + image);
             }
         }
+    }
+
+    private static float[] gaussian(int length, long seed) {
+        Random random = new Random(seed);
+        float[] values = new float[length];
+        for (int i = 0; i < length; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        return values;
     }
 
     private static LoadedModel shippedModel() {
