@@ -37,12 +37,24 @@ public record ResnetProperties(
      * @param maxPixels largest width x height decoded; checked from the image header before any pixel
      *     memory is allocated
      * @param maxImagesPerRequest most images in one request
+     * @param imageMemory memory that images being decoded and preprocessed may hold at once, estimated
+     *     from each image's header before it is decoded; 0: half the maximum heap
+     * @param imageMemoryWait how long an image waits for its share of {@code imageMemory} before the
+     *     request is answered 503
      */
     public record Limits(
             @DefaultValue("10MB") @NotNull DataSize maxImageBytes,
             @DefaultValue("50MB") @NotNull DataSize maxRequestBytes,
             @DefaultValue("40000000") @Min(1) long maxPixels,
-            @DefaultValue("32") @Min(1) int maxImagesPerRequest) {}
+            @DefaultValue("32") @Min(1) int maxImagesPerRequest,
+            @DefaultValue("0") @NotNull DataSize imageMemory,
+            @DefaultValue("5s") @NotNull java.time.Duration imageMemoryWait) {
+
+        /** {@code imageMemory} in bytes, 0 resolved to half the maximum heap. */
+        public long imageMemoryBytes() {
+            return imageMemory.toBytes() > 0 ? imageMemory.toBytes() : Runtime.getRuntime().maxMemory() / 2;
+        }
+    }
 
     /**
      * The dynamic batcher between request threads and the model.

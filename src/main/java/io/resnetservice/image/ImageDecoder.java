@@ -6,26 +6,63 @@ import com.drew.metadata.exif.ExifIFD0Directory;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ComponentColorModel;
+import java.awt.image.DataBufferByte;
+import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
+import java.awt.image.SampleModel;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.Locale;
+import java.util.function.UnaryOperator;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
 
 /**
- * Turns uploaded bytes into {@link Pixels}: sniffs the format from its magic bytes, checks the declared
- * size against the pixel limit before any pixel memory is allocated, decodes the first frame, applies the
- * EXIF orientation, and composites transparency onto white.
+ * Turns uploaded bytes into {@link Pixels} in two steps. {@link #plan} reads only the header: it sniffs
+ * the format from the magic bytes, checks the declared size against the pixel limit, reads the EXIF
+ * orientation, chooses how far the image may be reduced while decoding, and estimates the memory the
+ * decode will take, so that a caller can admit it before any pixel memory exists. {@link #decode} then
+ * decodes the first frame, applies the orientation and composites transparency onto white.
+ *
+ * <p>JPEGs are decoded by TurboJPEG where the system has it, reduced in the DCT domain (1/2, 1/4, 1/8);
+ * other formats, and JPEGs where it is missing, are decoded by ImageIO and reduced by the same factor
+ * (box average) before they become floats.
  */
 public final class ImageDecoder {
 
     /** The formats we read, recognised by their first bytes rather than by what the client claims. */
     public enum Format { JPEG, PNG, GIF, BMP, WEBP }
 
+    /** A width and a height in pixels. */
+    public record Size(int width, int height) {}
+
+    /**
+     * How one image will be decoded, read from its header.
+     *
+     * @param width the stored width, before the EXIF orientation
+     * @param height the stored height
+     * @param orientation the EXIF orientation, 1 to 8
+     * @param reduction each side is divided by this (rounded up) while decoding: 1, 2, 4 or 8
+     * @param turbo decoded by TurboJPEG
+     * @param memoryBytes an upper bound of the heap and native memory the decode and its float copies take
+     */
+    public record Plan(Format format, int width, int height, int orientation, int reduction, boolean turbo,
+            long memoryBytes) {
+
+        /** The size of the picture as shown, the orientation applied, at full scale. */
+        public Size size() {
+            return orientation >= 5 ? new Size(height, width) : new Size(width, height);
+        }
+    }
+
+    /** Reductions TurboJPEG does in the DCT domain, largest first. */
+    private static final int[] REDUCTIONS = {8, 4, 2};
+
     private final long maxPixels;
+    private final boolean turbo;
 
     static {
         ImageIO.setUseCache(false);
@@ -33,7 +70,18 @@ public final class ImageDecoder {
     }
 
     public ImageDecoder(long maxPixels) {
+        this(maxPixels, TurboJpeg.available());
+    }
+
+    /** A decoder that uses TurboJPEG only if {@code turbo} is true and the library is there. */
+    public ImageDecoder(long maxPixels, boolean turbo) {
         this.maxPixels = maxPixels;
+        this.turbo = turbo && TurboJpeg.available();
+    }
+
+    /** Whether this machine decodes JPEGs with TurboJPEG. */
+    public static boolean turboJpegAvailable() {
+        return TurboJpeg.available();
     }
 
     public static Format sniff(byte[] b) {
@@ -56,7 +104,18 @@ public final class ImageDecoder {
         return null;
     }
 
+    /** The whole image at full size. */
     public Pixels decode(byte[] bytes) {
+        return decode(bytes, plan(bytes, null));
+    }
+
+    /**
+     * Reads the header of {@code bytes} and decides how to decode it. {@code resizedTo} maps the picture's
+     * size to the size the preprocessor will resize the whole picture to: the decode is reduced as far as
+     * keeps at least twice that on both sides, so the antialiased resize that follows still sees enough
+     * pixels. Null: full size.
+     */
+    public Plan plan(byte[] bytes, UnaryOperator<Size> resizedTo) {
         if (bytes == null || bytes.length == 0) {
             throw new ImageException(ImageException.Kind.EMPTY, "the image is empty (0 bytes)");
         }
@@ -65,13 +124,123 @@ public final class ImageDecoder {
             throw new ImageException(ImageException.Kind.UNSUPPORTED_FORMAT,
                     "not an image in a supported format (JPEG, PNG, GIF, BMP, WebP)");
         }
-        BufferedImage image = read(bytes, format);
-        Pixels pixels = toPixels(image);
+        JpegHeader jpeg = format == Format.JPEG ? JpegHeader.read(bytes) : null;
+        long width;
+        long height;
+        int bytesPerPixel;
+        if (jpeg != null && jpeg.width() > 0 && jpeg.height() > 0) {
+            width = jpeg.width();
+            height = jpeg.height();
+            bytesPerPixel = Math.max(1, jpeg.components());
+        } else {
+            Header header = header(bytes, format);
+            width = header.width();
+            height = header.height();
+            bytesPerPixel = header.bytesPerPixel();
+        }
+        if (width <= 0 || height <= 0) {
+            throw new ImageException(ImageException.Kind.UNDECODABLE, "the " + format + " header declares no pixels");
+        }
+        if (width * height > maxPixels) {
+            throw new ImageException(ImageException.Kind.TOO_LARGE, String.format(Locale.ROOT,
+                    "the image declares %dx%d pixels, over the limit of %d pixels", width, height, maxPixels));
+        }
+        int w = (int) width;
+        int h = (int) height;
         int orientation = exifOrientation(bytes);
-        return orientation == 1 ? pixels : Orientation.apply(pixels, orientation);
+        int reduction = resizedTo == null ? 1 : reduction(w, h, orientation, resizedTo);
+        boolean useTurbo = turbo && jpeg != null && jpeg.scan() && (jpeg.components() == 1 || jpeg.components() == 3);
+        long memory = memoryBytes(bytes.length, w, h, reduction, useTurbo, bytesPerPixel, jpeg);
+        return new Plan(format, w, h, orientation, reduction, useTurbo, memory);
     }
 
-    private BufferedImage read(byte[] bytes, Format format) {
+    static int reduction(int w, int h, int orientation, UnaryOperator<Size> resizedTo) {
+        boolean swap = orientation >= 5;
+        Size target = resizedTo.apply(swap ? new Size(h, w) : new Size(w, h));
+        int needW = 2 * (swap ? target.height() : target.width());
+        int needH = 2 * (swap ? target.width() : target.height());
+        for (int k : REDUCTIONS) {
+            if (ceilDiv(w, k) >= needW && ceilDiv(h, k) >= needH) {
+                return k;
+            }
+        }
+        return 1;
+    }
+
+    /**
+     * What one decode holds at its peak: the encoded copy handed to TurboJPEG, the decoded samples (at full
+     * size when ImageIO decodes), the whole-image DCT coefficients a progressive JPEG needs (two bytes a
+     * sample), and up to two float copies of the reduced image (planes, and an orientation or colour
+     * conversion of them).
+     */
+    private static long memoryBytes(int encoded, int w, int h, int reduction, boolean turbo, int bytesPerPixel,
+            JpegHeader jpeg) {
+        long full = (long) w * h;
+        long reduced = (long) ceilDiv(w, reduction) * ceilDiv(h, reduction);
+        int channels = jpeg != null && jpeg.components() == 1 ? 1 : 3;
+        long coefficients = jpeg != null && jpeg.progressive() ? 2L * full * jpeg.components() : 0;
+        long samples = turbo ? encoded + 2 * reduced * channels : full * bytesPerPixel;
+        return samples + coefficients + 2 * reduced * channels * Float.BYTES;
+    }
+
+    public Pixels decode(byte[] bytes, Plan plan) {
+        Pixels pixels = plan.turbo() ? decodeTurbo(bytes, plan) : toPixels(read(bytes, plan.format()), plan.reduction());
+        return plan.orientation() == 1 ? pixels : Orientation.apply(pixels, plan.orientation());
+    }
+
+    private static Pixels decodeTurbo(byte[] bytes, Plan plan) {
+        JpegHeader jpeg = JpegHeader.read(bytes);
+        boolean grey = jpeg != null && jpeg.components() == 1;
+        int w = ceilDiv(plan.width(), plan.reduction());
+        int h = ceilDiv(plan.height(), plan.reduction());
+        byte[] samples = TurboJpeg.decode(bytes, w, h, grey ? TurboJpeg.PIXEL_GREY : TurboJpeg.PIXEL_RGB);
+        if (samples == null) {
+            throw new ImageException(ImageException.Kind.UNDECODABLE, "the JPEG data is broken or truncated");
+        }
+        if (!grey) {
+            return Pixels.ofRgb8(w, h, samples, new int[] {0, 1, 2});
+        }
+        float[] data = new float[w * h];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (samples[i] & 0xff) / 255f;
+        }
+        return new Pixels(w, h, 1, data);
+    }
+
+    /** The header as ImageIO reads it, for the formats we do not parse ourselves. */
+    private record Header(long width, long height, int bytesPerPixel) {}
+
+    private static Header header(byte[] bytes, Format format) {
+        return withReader(bytes, format, reader -> {
+            ImageTypeSpecifier type = reader.getRawImageType(0);
+            int bytesPerPixel = 8;
+            if (type != null) {
+                SampleModel sm = type.getSampleModel();
+                int bits = 0;
+                for (int size : sm.getSampleSize()) {
+                    bits += size;
+                }
+                bytesPerPixel = Math.max(1, (bits + 7) / 8);
+            }
+            return new Header(reader.getWidth(0), reader.getHeight(0), bytesPerPixel);
+        });
+    }
+
+    private static BufferedImage read(byte[] bytes, Format format) {
+        return withReader(bytes, format, reader -> {
+            BufferedImage image = reader.read(0, reader.getDefaultReadParam());
+            if (image == null) {
+                throw new ImageException(ImageException.Kind.UNDECODABLE, "the " + format + " data holds no image");
+            }
+            return image;
+        });
+    }
+
+    private interface ReaderWork<T> {
+        T apply(ImageReader reader) throws IOException;
+    }
+
+    private static <T> T withReader(byte[] bytes, Format format, ReaderWork<T> work) {
         String name = format.name().toLowerCase(Locale.ROOT);
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(name);
@@ -81,20 +250,7 @@ public final class ImageDecoder {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, true);
-                long width = reader.getWidth(0);
-                long height = reader.getHeight(0);
-                if (width <= 0 || height <= 0) {
-                    throw new ImageException(ImageException.Kind.UNDECODABLE, "the " + format + " header declares no pixels");
-                }
-                if (width * height > maxPixels) {
-                    throw new ImageException(ImageException.Kind.TOO_LARGE, String.format(Locale.ROOT,
-                            "the image declares %dx%d pixels, over the limit of %d pixels", width, height, maxPixels));
-                }
-                BufferedImage image = reader.read(0, reader.getDefaultReadParam());
-                if (image == null) {
-                    throw new ImageException(ImageException.Kind.UNDECODABLE, "the " + format + " data holds no image");
-                }
-                return image;
+                return work.apply(reader);
             } finally {
                 reader.dispose();
             }
@@ -107,74 +263,131 @@ public final class ImageDecoder {
     }
 
     static Pixels toPixels(BufferedImage image) {
-        int w = image.getWidth();
-        int h = image.getHeight();
-        Raster raster = image.getRaster();
-        boolean grey = image.getColorModel() instanceof ComponentColorModel
-                && image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY;
-        if (grey) {
-            return greyFromRaster(raster, image.getColorModel().hasAlpha(), w, h);
-        }
-        if (image.getType() == BufferedImage.TYPE_3BYTE_BGR && raster.getSampleModel()
-                instanceof java.awt.image.PixelInterleavedSampleModel sm && sm.getPixelStride() == 3
-                && sm.getScanlineStride() == 3 * w && raster.getSampleModelTranslateX() == 0
-                && raster.getSampleModelTranslateY() == 0) {
-            return fromInterleavedBytes(((java.awt.image.DataBufferByte) raster.getDataBuffer()).getData(),
-                    sm.getBandOffsets(), w, h);
-        }
-        float[] data = new float[3 * w * h];
-        int plane = w * h;
-        int[] row = new int[w];
-        for (int y = 0; y < h; y++) {
-            image.getRGB(0, y, w, 1, row, 0, w);
-            for (int x = 0; x < w; x++) {
-                int argb = row[x];
-                float a = (argb >>> 24) / 255f;
-                float white = 1f - a;
-                int i = y * w + x;
-                data[i] = ((argb >> 16) & 0xff) / 255f * a + white;
-                data[plane + i] = ((argb >> 8) & 0xff) / 255f * a + white;
-                data[2 * plane + i] = (argb & 0xff) / 255f * a + white;
-            }
-        }
-        return new Pixels(w, h, 3, data);
+        return toPixels(image, 1);
     }
 
     /**
-     * What JPEG decoding gives: 8-bit samples, three per pixel, kept as they are. Read straight from
-     * the array, because {@code getRGB} converts every pixel through the colour model and cost three
-     * times the decode.
+     * The image's pixels, each side divided by {@code reduction} (rounded up) by averaging blocks of
+     * {@code reduction x reduction} pixels, read one row at a time. JPEG's 8-bit interleaved samples are
+     * kept as they are at full size: the preprocessor resamples straight from them.
      */
-    private static Pixels fromInterleavedBytes(byte[] bytes, int[] bandOffsets, int w, int h) {
-        return Pixels.ofRgb8(w, h, bytes, bandOffsets);
+    static Pixels toPixels(BufferedImage image, int reduction) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        Raster raster = image.getRaster();
+        if (reduction == 1 && image.getType() == BufferedImage.TYPE_3BYTE_BGR
+                && raster.getSampleModel() instanceof PixelInterleavedSampleModel sm && sm.getPixelStride() == 3
+                && sm.getScanlineStride() == 3 * w && raster.getSampleModelTranslateX() == 0
+                && raster.getSampleModelTranslateY() == 0) {
+            // Read straight from the array: getRGB converts every pixel through the colour model.
+            return Pixels.ofRgb8(w, h, ((DataBufferByte) raster.getDataBuffer()).getData(), sm.getBandOffsets());
+        }
+        RowReader rows = rowReader(image);
+        int channels = rows.channels();
+        int ow = ceilDiv(w, reduction);
+        int oh = ceilDiv(h, reduction);
+        int plane = ow * oh;
+        float[] out = new float[channels * plane];
+        float[] row = new float[channels * w];
+        float[] sums = new float[channels * ow];
+        for (int oy = 0; oy < oh; oy++) {
+            int y0 = oy * reduction;
+            int y1 = Math.min(h, y0 + reduction);
+            java.util.Arrays.fill(sums, 0f);
+            for (int y = y0; y < y1; y++) {
+                rows.read(y, row);
+                for (int c = 0; c < channels; c++) {
+                    for (int x = 0; x < w; x++) {
+                        sums[c * ow + x / reduction] += row[c * w + x];
+                    }
+                }
+            }
+            for (int ox = 0; ox < ow; ox++) {
+                int count = (y1 - y0) * (Math.min(w, (ox + 1) * reduction) - ox * reduction);
+                for (int c = 0; c < channels; c++) {
+                    out[c * plane + oy * ow + ox] = sums[c * ow + ox] / count;
+                }
+            }
+        }
+        return new Pixels(ow, oh, channels, out);
+    }
+
+    /** One row of an image as floats in [0, 1], channel by channel ({@code row[c * width + x]}). */
+    private interface RowReader {
+        int channels();
+
+        void read(int y, float[] row);
+    }
+
+    private static RowReader rowReader(BufferedImage image) {
+        boolean grey = image.getColorModel() instanceof ComponentColorModel
+                && image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY;
+        return grey ? greyRows(image) : rgbRows(image);
+    }
+
+    /** Composited onto white through the colour model, which is what {@code getRGB} gives. */
+    private static RowReader rgbRows(BufferedImage image) {
+        int w = image.getWidth();
+        int[] argbRow = new int[w];
+        return new RowReader() {
+            @Override
+            public int channels() {
+                return 3;
+            }
+
+            @Override
+            public void read(int y, float[] row) {
+                image.getRGB(0, y, w, 1, argbRow, 0, w);
+                for (int x = 0; x < w; x++) {
+                    int argb = argbRow[x];
+                    float a = (argb >>> 24) / 255f;
+                    float white = 1f - a;
+                    row[x] = ((argb >> 16) & 0xff) / 255f * a + white;
+                    row[w + x] = ((argb >> 8) & 0xff) / 255f * a + white;
+                    row[2 * w + x] = (argb & 0xff) / 255f * a + white;
+                }
+            }
+        };
     }
 
     /**
      * Grey images are read from the raster: {@code getRGB} would push their samples through Java's linear
      * grey colour space and brighten them.
      */
-    private static Pixels greyFromRaster(Raster raster, boolean alpha, int w, int h) {
-        int bits = raster.getSampleModel().getSampleSize(0);
-        float max = (float) ((1L << bits) - 1);
+    private static RowReader greyRows(BufferedImage image) {
+        Raster raster = image.getRaster();
+        int w = image.getWidth();
+        boolean alpha = image.getColorModel().hasAlpha();
+        float max = (float) ((1L << raster.getSampleModel().getSampleSize(0)) - 1);
         float alphaMax = alpha ? (float) ((1L << raster.getSampleModel().getSampleSize(1)) - 1) : 1f;
-        float[] data = new float[w * h];
         int[] grey = new int[w];
         int[] transparency = alpha ? new int[w] : null;
-        for (int y = 0; y < h; y++) {
-            raster.getSamples(0, y, w, 1, 0, grey);
-            if (alpha) {
-                raster.getSamples(0, y, w, 1, 1, transparency);
+        return new RowReader() {
+            @Override
+            public int channels() {
+                return 1;
             }
-            for (int x = 0; x < w; x++) {
-                float v = grey[x] / max;
+
+            @Override
+            public void read(int y, float[] row) {
+                raster.getSamples(0, y, w, 1, 0, grey);
                 if (alpha) {
-                    float a = transparency[x] / alphaMax;
-                    v = v * a + (1f - a);
+                    raster.getSamples(0, y, w, 1, 1, transparency);
                 }
-                data[y * w + x] = v;
+                for (int x = 0; x < w; x++) {
+                    float v = grey[x] / max;
+                    if (alpha) {
+                        float a = transparency[x] / alphaMax;
+                        v = v * a + (1f - a);
+                    }
+                    row[x] = v;
+                }
             }
-        }
-        return new Pixels(w, h, 1, data);
+        };
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
     }
 
     static int exifOrientation(byte[] bytes) {

@@ -11,28 +11,47 @@ final class Orientation {
         boolean swap = orientation >= 5;
         int ow = swap ? h : w;
         int oh = swap ? w : h;
-        float[] out = new float[in.data().length];
+        Pixels.Rgb8 rgb8 = in.rgb8();
+        if (rgb8 != null) {
+            // 8-bit samples stay 8-bit: the preprocessor's fast path resamples from them.
+            byte[] src = rgb8.bytes();
+            byte[] out = new byte[src.length];
+            for (int y = 0; y < oh; y++) {
+                for (int x = 0; x < ow; x++) {
+                    int s = 3 * source(orientation, x, y, w, h);
+                    int o = 3 * (y * ow + x);
+                    out[o] = src[s];
+                    out[o + 1] = src[s + 1];
+                    out[o + 2] = src[s + 2];
+                }
+            }
+            return Pixels.ofRgb8(ow, oh, out, rgb8.offsets());
+        }
+        float[] data = in.data();
+        float[] out = new float[data.length];
         for (int c = 0; c < in.channels(); c++) {
             int inPlane = c * w * h;
             int outPlane = c * ow * oh;
             for (int y = 0; y < oh; y++) {
                 for (int x = 0; x < ow; x++) {
-                    int sx;
-                    int sy;
-                    switch (orientation) {
-                        case 2 -> { sx = w - 1 - x; sy = y; }
-                        case 3 -> { sx = w - 1 - x; sy = h - 1 - y; }
-                        case 4 -> { sx = x; sy = h - 1 - y; }
-                        case 5 -> { sx = y; sy = x; }
-                        case 6 -> { sx = y; sy = h - 1 - x; }
-                        case 7 -> { sx = w - 1 - y; sy = h - 1 - x; }
-                        case 8 -> { sx = w - 1 - y; sy = x; }
-                        default -> { sx = x; sy = y; }
-                    }
-                    out[outPlane + y * ow + x] = in.data()[inPlane + sy * w + sx];
+                    out[outPlane + y * ow + x] = data[inPlane + source(orientation, x, y, w, h)];
                 }
             }
         }
         return new Pixels(ow, oh, in.channels(), out);
+    }
+
+    /** The stored pixel (index {@code sy * w + sx}) shown at ({@code x}, {@code y}). */
+    private static int source(int orientation, int x, int y, int w, int h) {
+        return switch (orientation) {
+            case 2 -> y * w + (w - 1 - x);
+            case 3 -> (h - 1 - y) * w + (w - 1 - x);
+            case 4 -> (h - 1 - y) * w + x;
+            case 5 -> x * w + y;
+            case 6 -> (h - 1 - x) * w + y;
+            case 7 -> (h - 1 - x) * w + (w - 1 - y);
+            case 8 -> x * w + (w - 1 - y);
+            default -> y * w + x;
+        };
     }
 }

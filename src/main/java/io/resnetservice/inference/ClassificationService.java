@@ -19,13 +19,16 @@ public class ClassificationService {
     public record ImageResult(String name, int width, int height, List<Prediction> predictions) {}
 
     private final ImageDecoder decoder;
+    private final MemoryBudget imageMemory;
     private final InferenceMetrics metrics;
     private final ModelExecutors executors;
 
     public ClassificationService(ResnetProperties properties, InferenceMetrics metrics, ModelExecutors executors) {
         this.decoder = new ImageDecoder(properties.limits().maxPixels());
+        this.imageMemory = new MemoryBudget(properties.limits().imageMemoryBytes(), properties.limits().imageMemoryWait());
         this.metrics = metrics;
         this.executors = executors;
+        metrics.imageMemory(imageMemory);
     }
 
     /** Preprocessed images ready for the model, with each one's decoded size. */
@@ -43,8 +46,9 @@ public class ClassificationService {
     }
 
     /**
-     * Decodes and preprocesses encoded images on the calling (request) thread. Only the sizes of the
-     * decoded images are kept: a decoded photo is large and the tensor already holds what matters.
+     * Decodes and preprocesses encoded images on the calling (request) thread, one at a time, each once
+     * its decode fits the image memory budget. Only the sizes of the pictures are kept: a decoded photo is
+     * large and the tensor already holds what matters.
      */
     public Batch prepare(LoadedModel model, List<byte[]> images) {
         int size = model.preprocessor().tensorSize();
@@ -53,12 +57,16 @@ public class ClassificationService {
         int[] heights = new int[images.size()];
         Timer preprocessTimer = metrics.preprocess(model.name());
         for (int i = 0; i < images.size(); i++) {
-            Timer.Sample sample = Timer.start();
-            Pixels pixels = decoder.decode(images.get(i));
-            model.preprocessor().apply(pixels, tensor, i * size);
-            sample.stop(preprocessTimer);
-            widths[i] = pixels.width();
-            heights[i] = pixels.height();
+            byte[] bytes = images.get(i);
+            ImageDecoder.Plan plan = decoder.plan(bytes, model.preprocessor()::resizedSize);
+            try (MemoryBudget.Lease lease = imageMemory.acquire(plan.memoryBytes())) {
+                Timer.Sample sample = Timer.start();
+                Pixels pixels = decoder.decode(bytes, plan);
+                model.preprocessor().apply(pixels, tensor, i * size);
+                sample.stop(preprocessTimer);
+            }
+            widths[i] = plan.size().width();
+            heights[i] = plan.size().height();
         }
         return new Batch(tensor, images.size(), widths, heights);
     }

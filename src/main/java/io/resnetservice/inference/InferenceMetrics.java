@@ -37,6 +37,18 @@ public class InferenceMetrics {
         return timer("inference.preprocess", "Decoding and preprocessing of one image", model).register(registry);
     }
 
+    /** The image memory budget and how much of it decodes in flight hold. */
+    void imageMemory(MemoryBudget budget) {
+        Gauge.builder("image.memory.budget", budget, MemoryBudget::capacity)
+                .description("Memory that images being decoded and preprocessed may hold at once")
+                .baseUnit("bytes")
+                .register(registry);
+        Gauge.builder("image.memory.used", budget, MemoryBudget::used)
+                .description("Memory held by images being decoded and preprocessed, as estimated from their headers")
+                .baseUnit("bytes")
+                .register(registry);
+    }
+
     public Counter images(String model) {
         return Counter.builder("inference.images")
                 .description("Images classified")

@@ -1,5 +1,6 @@
 package io.resnetservice.preprocess;
 
+import io.resnetservice.image.ImageDecoder;
 import io.resnetservice.image.Pixels;
 import io.resnetservice.model.ModelSpec;
 
@@ -106,6 +107,22 @@ public final class Preprocessor {
         return true;
     }
 
+    /**
+     * The size the whole picture is resized to before any crop or padding: the decoder keeps at least
+     * twice this many pixels when it decodes a large photo at reduced scale.
+     */
+    public ImageDecoder.Size resizedSize(ImageDecoder.Size picture) {
+        int w = picture.width();
+        int h = picture.height();
+        return switch (recipe.resize()) {
+            case FIT_PAD -> fitted(w, h, input.width(), input.height());
+            case SHORTER_SIDE_CROP -> {
+                Crop crop = shorterSideCropOf(w, h, input.width(), input.height());
+                yield new ImageDecoder.Size(crop.resizedW(), crop.resizedH());
+            }
+        };
+    }
+
     public float[] apply(Pixels pixels) {
         float[] out = new float[tensorSize()];
         apply(pixels, out, 0);
@@ -149,15 +166,22 @@ public final class Preprocessor {
         return (float) (sum / count);
     }
 
+    /** The largest size of the image's aspect ratio that fits {@code outW x outH}. */
+    private static ImageDecoder.Size fitted(int w, int h, int outW, int outH) {
+        double scale = Math.min((double) outW / w, (double) outH / h);
+        return new ImageDecoder.Size(Math.max(1, Math.min(outW, (int) Math.round(w * scale))),
+                Math.max(1, Math.min(outH, (int) Math.round(h * scale))));
+    }
+
     /** Scales the image so that it fits the target keeping its aspect ratio, centred on a black canvas. */
     static float[] fitPad(float[] plane, int w, int h, int outW, int outH) {
         return fitPad(new Plane(plane, 0), w, h, outW, outH, Resampler.Filter.BILINEAR);
     }
 
     static float[] fitPad(Plane plane, int w, int h, int outW, int outH, Resampler.Filter filter) {
-        double scale = Math.min((double) outW / w, (double) outH / h);
-        int fw = Math.max(1, Math.min(outW, (int) Math.round(w * scale)));
-        int fh = Math.max(1, Math.min(outH, (int) Math.round(h * scale)));
+        ImageDecoder.Size size = fitted(w, h, outW, outH);
+        int fw = size.width();
+        int fh = size.height();
         float[] fitted = Resampler.resize(plane.data(), plane.offset(), w, h, fw, fh, filter);
         if (fw == outW && fh == outH) {
             return fitted;

@@ -1,0 +1,94 @@
+package io.resnetservice.image;
+
+import com.sun.jna.Library;
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLong;
+import com.sun.jna.Pointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * JPEG decoding through the system's TurboJPEG library ({@code libturbojpeg.so.0}, Debian's
+ * {@code libturbojpeg0}): SIMD, and scaling in the DCT domain, so a 1/8-scale decode of a 12-megapixel photo
+ * never holds the full-size pixels. Where the library is missing, {@link #available()} is false and the
+ * decoder falls back to ImageIO.
+ */
+final class TurboJpeg {
+
+    private static final Logger log = LoggerFactory.getLogger(TurboJpeg.class);
+
+    /** {@code TJPF_RGB} and {@code TJPF_GRAY} of turbojpeg.h. */
+    static final int PIXEL_RGB = 0;
+    static final int PIXEL_GREY = 6;
+    /** {@code TJFLAG_LIMITSCANS}: refuse progressive JPEGs of more than 500 scans, a known way to burn CPU. */
+    private static final int FLAG_LIMIT_SCANS = 32768;
+    /** {@code TJERR_WARNING}: e.g. a truncated file, decoded as far as it goes (as ImageIO does). */
+    private static final int ERROR_WARNING = 0;
+
+    interface Lib extends Library {
+        Pointer tjInitDecompress();
+
+        int tjDecompress2(Pointer handle, Pointer jpeg, NativeLong size, Pointer out, int width, int pitch,
+                int height, int pixelFormat, int flags);
+
+        int tjGetErrorCode(Pointer handle);
+
+        String tjGetErrorStr2(Pointer handle);
+
+        int tjDestroy(Pointer handle);
+    }
+
+    private static final Lib LIB = load();
+
+    private TurboJpeg() {}
+
+    private static Lib load() {
+        if (Boolean.getBoolean("resnet.turbojpeg.disabled")) {
+            log.warn("TurboJPEG is switched off (resnet.turbojpeg.disabled): JPEGs are decoded at full size by ImageIO");
+            return null;
+        }
+        try {
+            Lib lib = Native.load("turbojpeg", Lib.class);
+            Pointer handle = lib.tjInitDecompress();
+            if (handle == null) {
+                throw new UnsatisfiedLinkError("tjInitDecompress returned no handle");
+            }
+            lib.tjDestroy(handle);
+            return lib;
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            log.warn("TurboJPEG (libturbojpeg.so.0, Debian package libturbojpeg0) is not available ({}): JPEGs are "
+                    + "decoded at full size by ImageIO, slower and with more memory per image", e.getMessage());
+            return null;
+        }
+    }
+
+    static boolean available() {
+        return LIB != null;
+    }
+
+    /**
+     * Decodes {@code jpeg} at {@code width x height}, which must be one of the library's scaled sizes of the
+     * image ({@code ceil(size * m / 8)}), as interleaved RGB or grey bytes. Returns null for data it
+     * rejects; a file cut short in its scans decodes as far as it goes, as with ImageIO.
+     */
+    static byte[] decode(byte[] jpeg, int width, int height, int pixelFormat) {
+        int channels = pixelFormat == PIXEL_GREY ? 1 : 3;
+        Pointer handle = LIB.tjInitDecompress();
+        if (handle == null) {
+            return null;
+        }
+        try (Memory in = new Memory(jpeg.length); Memory out = new Memory((long) width * height * channels)) {
+            in.write(0, jpeg, 0, jpeg.length);
+            int rc = LIB.tjDecompress2(handle, in, new NativeLong(jpeg.length), out, width, 0, height,
+                    pixelFormat, FLAG_LIMIT_SCANS);
+            if (rc != 0 && LIB.tjGetErrorCode(handle) != ERROR_WARNING) {
+                log.debug("TurboJPEG refused an image: {}", LIB.tjGetErrorStr2(handle));
+                return null;
+            }
+            return out.getByteArray(0, width * height * channels);
+        } finally {
+            LIB.tjDestroy(handle);
+        }
+    }
+}
