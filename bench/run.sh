@@ -27,7 +27,7 @@ fi
 export OMP_WAIT_POLICY=PASSIVE
 # The service's allocator settings (AllocatorSettings, the Dockerfile), for every process measured here,
 # torch included, so both sides run under the same glibc malloc.
-export MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=67108864
+export MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=67108864 MALLOC_ARENA_MAX=2
 
 ./mvnw -q -B -DskipTests package test-compile
 ./mvnw -q -B dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test
@@ -44,7 +44,7 @@ cp src/main/resources/models/fashion-mnist-resnet18/* "$WORK/models-fashion/fash
 echo "# resnet-service benchmark, $(date -u +%FT%TZ)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB"
 echo "threads: libtorch intra-op $THREADS, OMP_WAIT_POLICY=$OMP_WAIT_POLICY"
-echo "malloc: MALLOC_MMAP_THRESHOLD_=$MALLOC_MMAP_THRESHOLD_ MALLOC_TRIM_THRESHOLD_=$MALLOC_TRIM_THRESHOLD_ MALLOC_TOP_PAD_=$MALLOC_TOP_PAD_"
+echo "malloc: MALLOC_MMAP_THRESHOLD_=$MALLOC_MMAP_THRESHOLD_ MALLOC_TRIM_THRESHOLD_=$MALLOC_TRIM_THRESHOLD_ MALLOC_TOP_PAD_=$MALLOC_TOP_PAD_ MALLOC_ARENA_MAX=$MALLOC_ARENA_MAX"
 echo
 echo "## In-process forward (images/s, median of 5 windows)"
 echo "(exec=onednn: how the service runs, BatchNorm folded, oneDNN convolutions on blocked activations with weights"

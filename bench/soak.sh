@@ -14,7 +14,7 @@ trap 'kill $server 2>/dev/null || true; rm -rf "$WORK"' EXIT
 /usr/bin/python3 -c "from PIL import Image, ImageDraw; im = Image.new('L', (28, 28), 0); ImageDraw.Draw(im).rectangle((8, 2, 20, 26), fill=230); im.save('$WORK/item.png')"
 printf 'not an image' > "$WORK/bad.png"
 
-OMP_WAIT_POLICY=PASSIVE MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=67108864 \
+OMP_WAIT_POLICY=PASSIVE MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=67108864 MALLOC_ARENA_MAX=2 \
   java -Dai.djl.offline=true -jar "$JAR" --server.port=$PORT --logging.level.root=WARN > "$WORK/log" 2>&1 &
 server=$!
 until curl -sf localhost:$PORT/actuator/health/readiness >/dev/null; do sleep 0.5; done

@@ -22,7 +22,8 @@ public final class AllocatorSettings {
     /**
      * Name to value. Allocations up to 256 MB come from the heap instead of {@code mmap}; the heap is
      * trimmed only when 1 GB lies free at its top; each heap extension asks for 64 MB more, so
-     * per-thread arenas grow in few steps.
+     * per-thread arenas grow in few steps. At most two arenas: every request thread that decodes a photo
+     * would otherwise keep an arena of its own at its high-water mark, untrimmed.
      */
     public static final Map<String, String> RECOMMENDED = recommended();
 
@@ -43,6 +44,7 @@ public final class AllocatorSettings {
         settings.put("MALLOC_MMAP_THRESHOLD_", "268435456");
         settings.put("MALLOC_TRIM_THRESHOLD_", "1073741824");
         settings.put("MALLOC_TOP_PAD_", "67108864");
+        settings.put("MALLOC_ARENA_MAX", "2");
         return Collections.unmodifiableMap(settings);
     }
 }

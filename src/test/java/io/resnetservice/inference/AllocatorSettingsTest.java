@@ -14,7 +14,7 @@ class AllocatorSettingsTest {
     @Test
     void reportsEveryUnsetVariableAndAcceptsAnyChosenValue() {
         assertThat(AllocatorSettings.missing(Map.of()))
-                .containsExactly("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_");
+                .containsExactly("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_ARENA_MAX");
         Map<String, String> environment = new HashMap<>(AllocatorSettings.RECOMMENDED);
         assertThat(AllocatorSettings.missing(environment)).isEmpty();
         environment.put("MALLOC_TOP_PAD_", "0");
@@ -25,7 +25,7 @@ class AllocatorSettingsTest {
     @Test
     void shellAssignmentsCarryTheValues() {
         assertThat(AllocatorSettings.asShellAssignments()).isEqualTo(
-                "MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=67108864");
+                "MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=67108864 MALLOC_ARENA_MAX=2");
     }
 
     /** The container, `spring-boot:run`, the tests and the benchmark must run with the same settings. */

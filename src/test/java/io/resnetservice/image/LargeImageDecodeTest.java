@@ -1,0 +1,163 @@
+package io.resnetservice.image;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.resnetservice.support.TestImages;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The decode plan read from headers, reduced decoding with and without TurboJPEG, and orientation of 8-bit pixels. */
+class LargeImageDecodeTest {
+
+    /** The preprocessor of a 224 crop after a shorter-side resize to 256. */
+    static final UnaryOperator<ImageDecoder.Size> RESIZE_256 = s -> s.width() <= s.height()
+            ? new ImageDecoder.Size(256, (int) (256L * s.height() / s.width()))
+            : new ImageDecoder.Size((int) (256L * s.width() / s.height()), 256);
+
+    static void assumeTurbo() {
+        Assumptions.assumeTrue(ImageDecoder.turboJpegAvailable() || System.getenv("CI") != null,
+                "libturbojpeg0 is not installed (apt-get install libturbojpeg0)");
+    }
+
+    @Test
+    void theReductionKeepsTwiceTheResizedSize() {
+        assertEquals(4, ImageDecoder.reduction(4032, 3024, 1, RESIZE_256));
+        assertEquals(4, ImageDecoder.reduction(3024, 4032, 6, RESIZE_256));
+        assertEquals(8, ImageDecoder.reduction(6000, 6000, 1, RESIZE_256));
+        assertEquals(2, ImageDecoder.reduction(2048, 1024, 1, RESIZE_256));
+        assertEquals(1, ImageDecoder.reduction(2047, 1021, 1, RESIZE_256));
+        assertEquals(1, ImageDecoder.reduction(100, 100, 1, RESIZE_256));
+        // A panorama: its width decides once the crop's shorter side is met.
+        UnaryOperator<ImageDecoder.Size> fit56 = s -> new ImageDecoder.Size(56, Math.max(1, 56 * s.height() / s.width()));
+        assertEquals(8, ImageDecoder.reduction(8000, 1000, 1, fit56));
+    }
+
+    @Test
+    void theJpegHeaderIsReadFromTheMarkers() throws IOException {
+        byte[] progressive = ImageDecoderTest.fixture("progressive.jpg");
+        JpegHeader header = JpegHeader.read(progressive);
+        assertEquals(24, header.width());
+        assertEquals(32, header.height());
+        assertEquals(3, header.components());
+        assertTrue(header.progressive());
+        assertTrue(header.scan());
+        assertFalse(JpegHeader.read(TestImages.jpeg(TestImages.rgb(40, 30, 1), 0.9f)).progressive());
+        assertEquals(1, JpegHeader.read(ImageDecoderTest.fixture("grey.jpg")).components());
+        assertEquals(4, JpegHeader.read(ImageDecoderTest.fixture("cmyk.jpg")).components());
+        JpegHeader cut = JpegHeader.read(Arrays.copyOf(progressive, 200));
+        assertTrue(cut == null || !cut.scan(), "a file cut before its scan has no scan");
+        assertNull(JpegHeader.read(new byte[] {(byte) 0xFF, (byte) 0xD8, (byte) 0xFF}));
+    }
+
+    @Test
+    void thePlanComesFromTheHeaderAndRefusesOversizedImagesBeforeDecoding() {
+        byte[] jpeg = TestImages.jpeg(TestImages.rgb(2100, 1100, 3), 0.9f);
+        ImageDecoder.Plan plan = new ImageDecoder(40_000_000).plan(jpeg, RESIZE_256);
+        assertEquals(2100, plan.width());
+        assertEquals(1100, plan.height());
+        assertEquals(2, plan.reduction());
+        assertTrue(plan.memoryBytes() >= 1050L * 550 * 3 && plan.memoryBytes() < 2100L * 1100 * 12, "" + plan.memoryBytes());
+        ImageDecoder.Plan fullSize = new ImageDecoder(40_000_000, false).plan(jpeg, null);
+        assertTrue(fullSize.memoryBytes() >= 2100L * 1100 * 3, "ImageIO holds the whole raster");
+        assertEquals(ImageException.Kind.TOO_LARGE, assertThrows(ImageException.class,
+                () -> new ImageDecoder(2_000_000).plan(jpeg, RESIZE_256)).kind());
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aReducedDecodeAveragesBlocksOfTheFullOne(boolean turbo) {
+        if (turbo) {
+            assumeTurbo();
+        }
+        BufferedImage image = TestImages.rgb(1600, 1200, 7);
+        byte[] jpeg = TestImages.jpeg(image, 0.95f);
+        ImageDecoder decoder = new ImageDecoder(40_000_000, turbo);
+        Pixels full = decoder.decode(jpeg);
+        ImageDecoder.Plan plan = decoder.plan(jpeg, s -> new ImageDecoder.Size(s.width() / 8, s.height() / 8));
+        assertEquals(4, plan.reduction());
+        assertEquals(turbo, plan.turbo());
+        Pixels reduced = decoder.decode(jpeg, plan);
+        assertEquals(400, reduced.width());
+        assertEquals(300, reduced.height());
+        double error = 0;
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < 300; y++) {
+                for (int x = 0; x < 400; x++) {
+                    double sum = 0;
+                    for (int dy = 0; dy < 4; dy++) {
+                        for (int dx = 0; dx < 4; dx++) {
+                            sum += full.at(c, 4 * x + dx, 4 * y + dy);
+                        }
+                    }
+                    error += Math.abs(sum / 16 - reduced.at(c, x, y));
+                }
+            }
+        }
+        double mean = error / (3 * 300 * 400);
+        // ImageIO's reduction is the box average itself. The DCT-domain one averages the coefficients before
+        // quantisation noise and chroma upsampling, which on this noise image differ by a few levels.
+        assertTrue(mean < (turbo ? 0.03 : 1e-6), "mean |difference| " + mean);
+    }
+
+    @Test
+    void turboJpegDecodesAtFullSizeAsImageIoDoes() {
+        assumeTurbo();
+        byte[] jpeg = TestImages.jpeg(TestImages.rgb(333, 517, 5), 0.9f);
+        Pixels turbo = new ImageDecoder(40_000_000, true).decode(jpeg);
+        Pixels imageIo = new ImageDecoder(40_000_000, false).decode(jpeg);
+        assertNotNull(turbo.rgb8());
+        float[] a = turbo.data();
+        float[] b = imageIo.data();
+        double mean = 0;
+        for (int i = 0; i < a.length; i++) {
+            mean += Math.abs(a[i] - b[i]);
+        }
+        assertTrue(mean / a.length < 2 / 255.0, "mean " + mean / a.length);
+    }
+
+    @Test
+    void aBrokenScanIsUndecodableEitherWay() throws IOException {
+        byte[] jpeg = TestImages.jpeg(TestImages.rgb(300, 200, 5), 0.9f);
+        for (int i = 700; i < jpeg.length - 2; i++) {
+            jpeg[i] = (byte) 0xFF; // marker bytes all through the entropy-coded data
+        }
+        for (boolean turbo : new boolean[] {true, false}) {
+            ImageDecoder decoder = new ImageDecoder(40_000_000, turbo);
+            try {
+                Pixels p = decoder.decode(jpeg);
+                assertEquals(300, p.width(), "what decodes, decodes whole");
+            } catch (ImageException e) {
+                assertEquals(ImageException.Kind.UNDECODABLE, e.kind());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3, 4, 5, 6, 7, 8})
+    void eightBitPixelsAreOrientedAsFloatsAre(int orientation) {
+        byte[] bytes = new byte[3 * 5 * 3];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = (byte) (i * 7);
+        }
+        Pixels rgb8 = Pixels.ofRgb8(5, 3, bytes, new int[] {2, 1, 0});
+        Pixels floats = new Pixels(5, 3, 3, rgb8.data().clone());
+        Pixels a = Orientation.apply(rgb8, orientation);
+        Pixels b = Orientation.apply(floats, orientation);
+        assertNotNull(a.rgb8());
+        assertEquals(b.width(), a.width());
+        assertEquals(b.height(), a.height());
+        assertArrayEquals(b.data(), a.data(), 0f);
+    }
+}
