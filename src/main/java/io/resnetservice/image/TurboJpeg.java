@@ -55,6 +55,7 @@ final class TurboJpeg {
                 throw new UnsatisfiedLinkError("tjInitDecompress returned no handle");
             }
             lib.tjDestroy(handle);
+            log.info("JPEGs are decoded by TurboJPEG, at reduced scale where the model needs fewer pixels");
             return lib;
         } catch (UnsatisfiedLinkError | RuntimeException e) {
             log.warn("TurboJPEG (libturbojpeg.so.0, Debian package libturbojpeg0) is not available ({}): JPEGs are "

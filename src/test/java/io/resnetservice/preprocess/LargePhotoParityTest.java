@@ -32,7 +32,7 @@ class LargePhotoParityTest {
         "8000x6000, false, 8"})
     void aReducedDecodeMatchesTorchvisionOnTheFullPhoto(String size, boolean progressive, int reduction,
             @TempDir Path tmp) throws Exception {
-        Python.assumeTorchvision();
+        Python.assumePhotographs();
         Path jpeg = tmp.resolve("photo.jpg");
         if (progressive) {
             Python.tool("make_photo.py", "--size", size, "--out", jpeg.toString(), "--progressive");

@@ -43,7 +43,7 @@ class LargePhotosIT {
 
     @BeforeAll
     static void photos() throws Exception {
-        Python.assumeTorchvision();
+        Python.assumePhotographs();
         String[][] specs = {
             {"4032x3024", "p12.jpg"},
             {"3024x4032", "p12-portrait.jpg", "--orientation", "6"},
@@ -106,13 +106,13 @@ class LargePhotosIT {
             for (Thread thread : load) {
                 thread.join(TimeUnit.SECONDS.toMillis(LOAD_SECONDS + 120));
             }
+            assertTrue(app.isAlive(), "the process is alive after the burst: " + tail(log));
             long rss = residentHighWater(app.pid());
             double[] heap = heapHighWater(gc);
             System.out.printf("large photos at c=%d for %d s (TurboJPEG %s): answers %s, transport failures %d; "
                     + "heap before GC max %.0f MB, after GC max %.0f MB, full GCs %.0f; resident high-water %d MB%n", CONCURRENCY,
                     LOAD_SECONDS, turboOff ? "off" : "on", statuses, failures.size(), heap[0], heap[1], heap[2], rss >> 20);
 
-            assertTrue(app.isAlive(), "the process is alive: " + tail(log));
             assertEquals(List.of(), failures, "every request got an answer");
             assertTrue(statuses.keySet().stream().allMatch(s -> s == 200 || s == 503), "only 200 or 503: " + statuses);
             assertTrue(statuses.getOrDefault(200, new AtomicLong()).get() >= CONCURRENCY, "photos were served: " + statuses);

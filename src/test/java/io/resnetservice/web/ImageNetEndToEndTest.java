@@ -45,9 +45,19 @@ class ImageNetEndToEndTest {
         return image;
     }
 
+    static int argmax(float[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] > values[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
     @Test
     void aJpegIsPreprocessedAndClassifiedAsTorchvisionDoes(@TempDir Path tmp) throws Exception {
-        Python.assumeTorchvision();
+        Python.assumePhotographs();
         Path models = tmp.resolve("models");
         Python.tool("torchvision_export.py", "--arch", "resnet18", "--seed", "5",
                 "--out", models.resolve("imagenet-resnet18").toString());
@@ -78,6 +88,13 @@ class ImageNetEndToEndTest {
         assertTrue(max < 0.15, "max " + max);
         assertTrue(mean < 0.01, "mean " + mean);
 
+        // A phone photo, decoded at a quarter of its size: top-1 as torchvision's on the full decode.
+        Path phone = tmp.resolve("phone.jpg");
+        Python.tool("make_photo.py", "--size", "4032x3024", "--out", phone.toString());
+        Python.tool("torchvision_reference.py", "--image", phone.toString(), "--out", tmp.resolve("phone").toString(),
+                "--arch", "resnet18", "--seed", "5");
+        float[] phoneProbabilities = Npz.readNpy(Files.readAllBytes(tmp.resolve("phone-probabilities.npy")), "p").data();
+
         ConfigurableApplicationContext app = new SpringApplicationBuilder(ResnetServiceApplication.class).run(
                 "--server.port=0", "--resnet.model-dir=" + models, "--resnet.device=cpu",
                 "--management.server.port=", "--spring.main.banner-mode=off");
@@ -103,6 +120,16 @@ class ImageNetEndToEndTest {
                 System.out.printf("%s over HTTP vs torchvision: top-1 %s, max |probability diff| in top-5 %.2e%n",
                         model, predictions.get(0).get("label").asString(), worst);
                 assertTrue(worst < 2e-3, model + ": " + worst);
+
+                Http.Response photo = http.post("/api/v1/models/" + model + "/classify?topK=1",
+                        new Multipart().file("image", "phone.jpg", "image/jpeg", Files.readAllBytes(phone)));
+                assertEquals(200, photo.status(), photo.body());
+                assertEquals(4032, photo.json().at("/results/0/width").asInt(), "the photo's own size is reported");
+                JsonNode top = photo.json().at("/results/0/predictions/0");
+                System.out.printf("%s, 4032x3024 photo: top-1 %d (p %.4f), torchvision %d (p %.4f)%n", model,
+                        top.get("index").asInt(), top.get("probability").asDouble(), argmax(phoneProbabilities),
+                        phoneProbabilities[argmax(phoneProbabilities)]);
+                assertEquals(argmax(phoneProbabilities), top.get("index").asInt(), model + " top-1 on the phone photo");
             }
         } finally {
             app.close();
