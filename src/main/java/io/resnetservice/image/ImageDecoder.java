@@ -268,19 +268,21 @@ public final class ImageDecoder {
 
     /**
      * The image's pixels, each side divided by {@code reduction} (rounded up) by averaging blocks of
-     * {@code reduction x reduction} pixels, read one row at a time. JPEG's 8-bit interleaved samples are
-     * kept as they are at full size: the preprocessor resamples straight from them.
+     * {@code reduction x reduction} pixels, read one row at a time. JPEG's 8-bit interleaved samples stay
+     * 8-bit: the preprocessor resamples straight from them.
      */
     static Pixels toPixels(BufferedImage image, int reduction) {
         int w = image.getWidth();
         int h = image.getHeight();
         Raster raster = image.getRaster();
-        if (reduction == 1 && image.getType() == BufferedImage.TYPE_3BYTE_BGR
+        if (image.getType() == BufferedImage.TYPE_3BYTE_BGR
                 && raster.getSampleModel() instanceof PixelInterleavedSampleModel sm && sm.getPixelStride() == 3
                 && sm.getScanlineStride() == 3 * w && raster.getSampleModelTranslateX() == 0
                 && raster.getSampleModelTranslateY() == 0) {
             // Read straight from the array: getRGB converts every pixel through the colour model.
-            return Pixels.ofRgb8(w, h, ((DataBufferByte) raster.getDataBuffer()).getData(), sm.getBandOffsets());
+            byte[] bytes = ((DataBufferByte) raster.getDataBuffer()).getData();
+            return reduction == 1 ? Pixels.ofRgb8(w, h, bytes, sm.getBandOffsets())
+                    : reduceRgb8(bytes, sm.getBandOffsets(), w, h, reduction);
         }
         RowReader rows = rowReader(image);
         int channels = rows.channels();
@@ -310,6 +312,41 @@ public final class ImageDecoder {
             }
         }
         return new Pixels(ow, oh, channels, out);
+    }
+
+    /**
+     * {@link #toPixels(BufferedImage, int)}'s block average for interleaved 8-bit RGB, rounded back to 8
+     * bits as a DCT-domain reduction is, so the preprocessor's 8-bit path takes it.
+     */
+    private static Pixels reduceRgb8(byte[] bytes, int[] offsets, int w, int h, int reduction) {
+        int ow = ceilDiv(w, reduction);
+        int oh = ceilDiv(h, reduction);
+        byte[] out = new byte[3 * ow * oh];
+        int[] sums = new int[3 * ow];
+        for (int oy = 0; oy < oh; oy++) {
+            int y0 = oy * reduction;
+            int y1 = Math.min(h, y0 + reduction);
+            java.util.Arrays.fill(sums, 0);
+            for (int y = y0; y < y1; y++) {
+                int at = 3 * y * w;
+                for (int ox = 0, x = 0; ox < ow; ox++) {
+                    int end = Math.min(w, x + reduction);
+                    for (; x < end; x++, at += 3) {
+                        sums[3 * ox] += bytes[at + offsets[0]] & 0xff;
+                        sums[3 * ox + 1] += bytes[at + offsets[1]] & 0xff;
+                        sums[3 * ox + 2] += bytes[at + offsets[2]] & 0xff;
+                    }
+                }
+            }
+            for (int ox = 0; ox < ow; ox++) {
+                int count = (y1 - y0) * (Math.min(w, (ox + 1) * reduction) - ox * reduction);
+                int o = 3 * (oy * ow + ox);
+                for (int c = 0; c < 3; c++) {
+                    out[o + c] = (byte) ((sums[3 * ox + c] + count / 2) / count);
+                }
+            }
+        }
+        return Pixels.ofRgb8(ow, oh, out, new int[] {0, 1, 2});
     }
 
     /** One row of an image as floats in [0, 1], channel by channel ({@code row[c * width + x]}). */

@@ -17,6 +17,7 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Random;
 import java.util.concurrent.BrokenBarrierException;
@@ -50,6 +51,7 @@ public final class InProcessBenchmark {
                     execution(args.length > 4 ? args[4] : "onednn"),
                     args.length > 5 ? Integer.parseInt(args[5]) : 1);
             case "preprocess" -> preprocess();
+            case "photo" -> photo(Path.of(args[1]));
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -149,16 +151,10 @@ public final class InProcessBenchmark {
         ModelSpec shipped = ModelFolder.open(ModelFolder.ModelSource.classpath(ModelRegistry.EMBEDDED_MODEL)).spec();
         var fashion = new Preprocessor(shipped.input(), shipped.preprocess());
         ImageDecoder decoder = new ImageDecoder(40_000_000);
-        System.out.printf(Locale.ROOT, "preprocess jpeg1024x768_to_224 median_ms=%.2f%n", median(() -> {
-            Pixels p = decoder.decode(jpeg);
-            imagenet.apply(p);
-        }, 60));
+        System.out.printf(Locale.ROOT, "preprocess jpeg1024x768_to_224 median_ms=%.2f%n", median(() -> served(decoder, imagenet, jpeg), 60));
         // The HTTP benchmark's upload: what a request thread spends per image when the photo is already small.
         byte[] small = TestImages.jpeg(scaled(photo, 224, 224), 0.9f);
-        System.out.printf(Locale.ROOT, "preprocess jpeg224x224_to_224 median_ms=%.3f%n", median(() -> {
-            Pixels p = decoder.decode(small);
-            imagenet.apply(p);
-        }, 1000));
+        System.out.printf(Locale.ROOT, "preprocess jpeg224x224_to_224 median_ms=%.3f%n", median(() -> served(decoder, imagenet, small), 1000));
         float[] scores = new float[1000];
         java.util.Random random = new java.util.Random(1);
         for (int i = 0; i < scores.length; i++) {
@@ -167,10 +163,48 @@ public final class InProcessBenchmark {
         List<String> labels = java.util.stream.IntStream.range(0, 1000).mapToObj(i -> "class " + i).toList();
         System.out.printf(Locale.ROOT, "preprocess top5_of_1000 median_ms=%.4f%n", median(
                 () -> io.resnetservice.inference.TopK.of(scores, labels, 5), 2000));
-        System.out.printf(Locale.ROOT, "preprocess png28_to_%d median_ms=%.3f%n", shipped.input().width(), median(() -> {
-            Pixels p = decoder.decode(png);
-            fashion.apply(p);
-        }, 2000));
+        System.out.printf(Locale.ROOT, "preprocess png28_to_%d median_ms=%.3f%n", shipped.input().width(),
+                median(() -> served(decoder, fashion, png), 2000));
+    }
+
+    /** Decode and preprocess as a request does: planned from the header, reduced where the model allows. */
+    static float[] served(ImageDecoder decoder, Preprocessor preprocessor, byte[] image) {
+        return preprocessor.apply(decoder.decode(image, decoder.plan(image, preprocessor::resizedSize)));
+    }
+
+    /**
+     * One photo file (bench/photos.sh makes a 4032x3024 JPEG from real photographs), one thread, for the
+     * ImageNet recipe at 224 and the shipped model's: decoded at full size by ImageIO (what the service did
+     * before it planned decodes), reduced by ImageIO, and reduced by TurboJPEG where the library is present.
+     */
+    static void photo(Path file) {
+        byte[] bytes;
+        try {
+            bytes = java.nio.file.Files.readAllBytes(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        var imagenet = new Preprocessor(new ModelSpec.Input(3, 224, 224),
+                new ModelSpec.Preprocess(ModelSpec.Colour.RGB,
+                        ModelSpec.Resize.SHORTER_SIDE_CROP, 256, ModelSpec.Filter.BILINEAR,
+                        ModelSpec.Background.KEEP, List.of(0.485f, 0.456f, 0.406f),
+                        List.of(0.229f, 0.224f, 0.225f)));
+        ModelSpec shipped = ModelFolder.open(ModelFolder.ModelSource.classpath(ModelRegistry.EMBEDDED_MODEL)).spec();
+        var fashion = new Preprocessor(shipped.input(), shipped.preprocess());
+        ImageDecoder imageIo = new ImageDecoder(100_000_000, false);
+        ImageDecoder turbo = new ImageDecoder(100_000_000, true);
+        String name = file.getFileName().toString().replaceAll("\\.[a-z]+$", "");
+        for (var recipe : List.of(Map.entry("224", imagenet), Map.entry("fashion", fashion))) {
+            Preprocessor pre = recipe.getValue();
+            System.out.printf(Locale.ROOT, "photo %s to=%s path=imageio-full median_ms=%.1f%n", name, recipe.getKey(),
+                    median(() -> pre.apply(imageIo.decode(bytes)), 15));
+            System.out.printf(Locale.ROOT, "photo %s to=%s path=imageio-reduced median_ms=%.1f%n", name, recipe.getKey(),
+                    median(() -> served(imageIo, pre, bytes), 15));
+            if (ImageDecoder.turboJpegAvailable()) {
+                System.out.printf(Locale.ROOT, "photo %s to=%s path=turbojpeg-reduced median_ms=%.1f%n", name,
+                        recipe.getKey(), median(() -> served(turbo, pre, bytes), 60));
+            }
+        }
     }
 
     private static BufferedImage scaled(BufferedImage image, int width, int height) {

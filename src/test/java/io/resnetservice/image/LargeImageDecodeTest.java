@@ -106,9 +106,10 @@ class LargeImageDecodeTest {
             }
         }
         double mean = error / (3 * 300 * 400);
-        // ImageIO's reduction is the box average itself. The DCT-domain one averages the coefficients before
-        // quantisation noise and chroma upsampling, which on this noise image differ by a few levels.
-        assertTrue(mean < (turbo ? 0.03 : 1e-6), "mean |difference| " + mean);
+        // ImageIO's reduction is the box average rounded to 8 bits. The DCT-domain one averages the
+        // coefficients before quantisation noise and chroma upsampling, which on this noise image differ by a
+        // few levels.
+        assertTrue(mean < (turbo ? 0.03 : 0.5 / 255), "mean |difference| " + mean);
     }
 
     @Test
