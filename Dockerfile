@@ -35,9 +35,9 @@ LABEL org.opencontainers.image.title="resnet-service" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.vendor="resnet-service"
 # TurboJPEG decodes photos at reduced scale (ImageDecoder); without it the service still runs, slower and
-# with more memory per photo. The package is libturbojpeg on Ubuntu bases (Temurin), libturbojpeg0 on Debian.
+# with more memory per photo. The package is libturbojpeg0 on Debian bases, libturbojpeg on Ubuntu (Temurin).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libturbojpeg \
+ && (apt-get install -y --no-install-recommends libturbojpeg0 || apt-get install -y --no-install-recommends libturbojpeg) \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # Least-changing layers first: libraries, the Boot loader, the natives, then our own classes and model.

@@ -3,12 +3,20 @@
 # a Debian base made with debootstrap, the Dockerfile built with buildah, then the image's entrypoint
 # run with `buildah run` until it is ready and classifies an image.
 #
-#   sudo tools/image-check.sh        (installs buildah and debootstrap from Debian when missing)
+#   sudo tools/image-check.sh [MIRROR]   (installs buildah and debootstrap from Debian when missing)
+# MIRROR: the Debian archive debootstrap reads; by default the first one this machine's apt sources name.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STORE=(--storage-driver vfs)
 WORK=${WORK:-/var/tmp/resnet-image-check}
-MIRROR=${MIRROR:-http://deb.debian.org/debian}
+apt_mirror() {  # the first non-security archive URI in the apt sources (deb822 .sources or one-line .list)
+  { grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{for (i = 2; i <= NF; i++) print $i}'
+    grep -hE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+      | sed -E 's/^deb (\[[^]]*\] )?//' | awk '{print $1}'
+  } | grep -v -- '-security' | head -1
+}
+MIRROR=${1:-${MIRROR:-$(apt_mirror)}}
+[ -n "$MIRROR" ] || { echo "no Debian mirror in the apt sources: pass one, e.g. tools/image-check.sh http://deb.debian.org/debian" >&2; exit 2; }
 mkdir -p "$WORK"
 
 command -v buildah >/dev/null && command -v debootstrap >/dev/null || {
@@ -29,7 +37,7 @@ base_image() { # name, extra packages
     buildah "${STORE[@]}" commit "$ctr" "localhost/$name" >/dev/null
   }
 }
-base_image debian-jre17 "openjdk-17-jre-headless,ca-certificates,coreutils"
+base_image debian-jre17 "openjdk-17-jre-headless,ca-certificates,coreutils,libturbojpeg0"
 base_image debian-jdk17 "openjdk-17-jdk-headless,ca-certificates,coreutils"
 
 # The build stage downloads from Maven Central; where this machine reaches it through a TLS proxy with

@@ -25,18 +25,52 @@ public class ResnetServiceApplication {
                 engine.getGpuCount(), ai.djl.util.Utils.getEngineCacheDir());
     }
 
+    static final String USAGE = """
+            Usage: java -jar resnet-service.jar [--spring.or.resnet.property=value ...]   start the web service
+                   java -jar resnet-service.jar train [options]      train the Fashion-MNIST ResNet
+                       --data DIR --out DIR --epochs N --batch-size N --lr X --weight-decay X --seed N
+                       --limit N --resume --crop-padding N --input-size N --erase P --label-smoothing X
+                       --low-res-epochs N --low-res-size N --ema DECAY --precision fp32|bf16
+                   java -jar resnet-service.jar evaluate [options]   score a model folder on the test set
+                       --model DIR --data DIR
+                   java -jar resnet-service.jar engine               print the PyTorch engine's facts
+                   java -jar resnet-service.jar --help               this text
+            """;
+
+    /** What a command line asks for: a subcommand to run, the web service, or the usage text. */
+    enum Command { TRAIN, EVALUATE, ENGINE, SERVE, HELP, UNKNOWN }
+
+    static Command command(String[] args) {
+        if (args.length == 0) {
+            return Command.SERVE;
+        }
+        return switch (args[0]) {
+            case "train" -> Command.TRAIN;
+            case "evaluate" -> Command.EVALUATE;
+            case "engine" -> Command.ENGINE;
+            case "--help", "-h", "help" -> Command.HELP;
+            // Options (Spring's --name=value and the JVM-style -Dname) start the service; a bare word is a typo.
+            default -> args[0].startsWith("-") ? Command.SERVE : Command.UNKNOWN;
+        };
+    }
+
     public static void main(String[] args) throws Exception {
         // DJL must never reach the network: no engine download, no telemetry probe.
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
-        String command = args.length > 0 ? args[0] : "";
         String[] rest = args.length > 0 ? Arrays.copyOfRange(args, 1, args.length) : args;
-        switch (command) {
-            case "train" -> TrainCommand.main(rest);
-            case "evaluate" -> EvaluateCommand.main(rest);
-            case "engine" -> engine();
-            default -> SpringApplication.run(ResnetServiceApplication.class, args);
+        switch (command(args)) {
+            case TRAIN -> TrainCommand.main(rest);
+            case EVALUATE -> EvaluateCommand.main(rest);
+            case ENGINE -> engine();
+            case SERVE -> SpringApplication.run(ResnetServiceApplication.class, args);
+            case HELP -> System.out.print(USAGE);
+            case UNKNOWN -> {
+                System.err.println("unknown command \"" + args[0] + "\"");
+                System.err.print(USAGE);
+                System.exit(2);
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.resnetservice.config;
 
+import io.resnetservice.runtime.Execution;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
@@ -17,6 +18,7 @@ import org.springframework.validation.annotation.Validated;
  * @param device {@code auto} (GPU when the engine sees one), {@code cpu}, {@code gpu} or {@code gpu:N}
  * @param modelDir a folder of model folders; empty means the model embedded in the application
  * @param defaultModel the model behind {@code /api/v1/classify}; may be empty when only one is loaded
+ * @param execution how forward passes run; the defaults are in {@code application.yaml}
  */
 @Validated
 @ConfigurationProperties("resnet")
@@ -82,20 +84,6 @@ public record ResnetProperties(
             return new Batching(enabled, maxBatchSize, maxDelay, queueCapacity, requestTimeout, resolved);
         }
     }
-
-    /**
-     * How forward passes run on the CPU.
-     *
-     * @param foldBatchNorm compile ResNets for inference: BatchNorm folded into the convolutions and
-     *     intermediates freed at once (outputs equal within 1e-4); off runs DJL's blocks as built
-     * @param channelsLast NHWC activations and weights for the folded network's kxk convolutions
-     * @param fusedOneDnn on a CPU, run the folded network as generated TorchScript of oneDNN convolutions
-     *     (blocked activations, weights reordered once at load); wins over channelsLast
-     */
-    public record Execution(
-            @DefaultValue("true") boolean foldBatchNorm,
-            @DefaultValue("true") boolean channelsLast,
-            @DefaultValue("true") boolean fusedOneDnn) {}
 
     /** @param apiKeys keys accepted on the inference endpoints; empty turns the check off */
     public record Security(@DefaultValue({}) java.util.List<String> apiKeys) {}

@@ -14,7 +14,8 @@ public final class BasicBlock extends ResidualBlock {
         super(residual, bn2, shortcutOrNull);
     }
 
-    public static BasicBlock of(int inChannels, int channels, int stride, ResNetVariant variant) {
+    /** @param shortcut the projection, or {@code null} for the identity ({@link ResNet} decides which) */
+    public static BasicBlock of(int channels, int stride, ResNetVariant variant, Block shortcut) {
         BatchNorm bn2 = Layers.batchNorm();
         SequentialBlock residual = new SequentialBlock()
                 .add(Layers.conv3x3(channels, stride, variant))
@@ -22,12 +23,6 @@ public final class BasicBlock extends ResidualBlock {
                 .add(Activation.reluBlock())
                 .add(Layers.conv3x3(channels, 1, variant))
                 .add(bn2);
-        Block shortcut = needsProjection(inChannels, channels, stride)
-                ? Layers.projection(channels, stride, variant) : null;
         return new BasicBlock(residual, bn2, shortcut);
-    }
-
-    static boolean needsProjection(int inChannels, int outChannels, int stride) {
-        return stride != 1 || inChannels != outChannels;
     }
 }

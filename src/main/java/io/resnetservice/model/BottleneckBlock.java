@@ -18,7 +18,8 @@ public final class BottleneckBlock extends ResidualBlock {
         super(residual, bn3, shortcutOrNull);
     }
 
-    public static BottleneckBlock of(int inChannels, int width, int stride, ResNetVariant variant) {
+    /** @param shortcut the projection, or {@code null} for the identity ({@link ResNet} decides which) */
+    public static BottleneckBlock of(int width, int stride, ResNetVariant variant, Block shortcut) {
         int outChannels = width * EXPANSION;
         BatchNorm bn3 = Layers.batchNorm();
         SequentialBlock residual = new SequentialBlock()
@@ -30,8 +31,6 @@ public final class BottleneckBlock extends ResidualBlock {
                 .add(Activation.reluBlock())
                 .add(Layers.conv1x1(outChannels, 1, variant))
                 .add(bn3);
-        Block shortcut = BasicBlock.needsProjection(inChannels, outChannels, stride)
-                ? Layers.projection(outChannels, stride, variant) : null;
         return new BottleneckBlock(residual, bn3, shortcut);
     }
 }

@@ -15,7 +15,7 @@ public final class Layers {
 
     private Layers() {}
 
-    static Block conv(int filters, int kernel, int stride, boolean bias) {
+    static Conv2d conv(int filters, int kernel, int stride, boolean bias) {
         return Conv2d.builder()
                 .setFilters(filters)
                 .setKernelShape(new Shape(kernel, kernel))

@@ -48,6 +48,14 @@ public final class ModelFolder {
         this.metrics = metrics;
     }
 
+    /** Where the default model sits inside the application jar. */
+    public static final String EMBEDDED = "models/fashion-mnist-resnet18";
+
+    /** The default model, embedded in the application. */
+    public static ModelFolder embedded() {
+        return open(ModelSource.classpath(EMBEDDED));
+    }
+
     public static ModelFolder open(ModelSource source) {
         ModelSpec spec;
         try (InputStream in = source.open(ModelSpec.FILE_NAME)) {
@@ -96,7 +104,7 @@ public final class ModelFolder {
     }
 
     /** The network that model.json describes, with no weights yet. */
-    public Block newBlock() {
+    public ResNet newBlock() {
         return ResNet.build(ResNetArchitecture.ofDepth(spec.depth()), spec.variant(), labels.size());
     }
 
@@ -122,8 +130,11 @@ public final class ModelFolder {
         try (InputStream raw = source.open(file)) {
             byte[] bytes = raw.readAllBytes();
             Map<String, Npz.Array> stateDict = Npz.read(new java.io.ByteArrayInputStream(bytes));
-            block.initialize(manager, DataType.FLOAT32, inputShape(1));
-            TorchvisionWeights.load(block, stateDict, manager, source.describe(file));
+            if (!(block instanceof ResNet resnet)) {
+                throw new ModelLoadException(source.describe(file) + ": a torchvision state_dict loads into our ResNet only", null);
+            }
+            resnet.initialize(manager, DataType.FLOAT32, inputShape(1));
+            TorchvisionWeights.load(resnet, stateDict, manager, source.describe(file));
             return HexFormat.of().formatHex(sha256().digest(bytes));
         } catch (ModelLoadException e) {
             throw e;

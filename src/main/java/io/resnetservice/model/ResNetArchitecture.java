@@ -1,5 +1,6 @@
 package io.resnetservice.model;
 
+import ai.djl.nn.Block;
 import java.util.Arrays;
 import java.util.List;
 
@@ -14,18 +15,30 @@ public enum ResNetArchitecture {
     /** Width of the four stages; bottleneck stages output four times as many channels. */
     public static final List<Integer> STAGE_WIDTHS = List.of(64, 128, 256, 512);
 
+    /** A residual block type: how many times its width it outputs, and how to make one. */
     public enum BlockType {
-        BASIC(BasicBlock.EXPANSION),
-        BOTTLENECK(BottleneckBlock.EXPANSION);
+        BASIC(BasicBlock.EXPANSION, BasicBlock::of),
+        BOTTLENECK(BottleneckBlock.EXPANSION, BottleneckBlock::of);
+
+        interface Factory {
+            ResidualBlock create(int width, int stride, ResNetVariant variant, Block shortcut);
+        }
 
         private final int expansion;
+        private final Factory factory;
 
-        BlockType(int expansion) {
+        BlockType(int expansion, Factory factory) {
             this.expansion = expansion;
+            this.factory = factory;
         }
 
         public int expansion() {
             return expansion;
+        }
+
+        /** A block of this type; {@code shortcut} is the projection, or {@code null} for the identity. */
+        public ResidualBlock create(int width, int stride, ResNetVariant variant, Block shortcut) {
+            return factory.create(width, stride, variant, shortcut);
         }
     }
 

@@ -22,16 +22,14 @@ public final class TorchvisionWeights {
     private TorchvisionWeights() {}
 
     /** Torchvision's name for each of our parameters, in network order. */
-    public static Map<String, Parameter> names(Block resnet) {
+    public static Map<String, Parameter> names(ResNet resnet) {
         Map<String, Parameter> names = new LinkedHashMap<>();
-        List<Block> parts = new ArrayList<>(resnet.getChildren().values());
-        List<Block> stem = children(parts.get(0));
-        conv(names, "conv1", stem.get(0));
-        batchNorm(names, "bn1", stem.get(1));
+        conv(names, "conv1", resnet.stem().conv1());
+        batchNorm(names, "bn1", resnet.stem().bn1());
         for (int stage = 1; stage <= 4; stage++) {
-            List<Block> blocks = children(parts.get(stage));
+            List<ResidualBlock> blocks = resnet.layer(stage).blocks();
             for (int b = 0; b < blocks.size(); b++) {
-                ResidualBlock block = (ResidualBlock) blocks.get(b);
+                ResidualBlock block = blocks.get(b);
                 String prefix = "layer" + stage + "." + b + ".";
                 int conv = 0;
                 for (Block layer : children(block.residual())) {
@@ -48,9 +46,8 @@ public final class TorchvisionWeights {
                 }
             }
         }
-        Block linear = children(parts.get(5)).get(2);
-        names.put("fc.weight", linear.getParameters().get("weight"));
-        names.put("fc.bias", linear.getParameters().get("bias"));
+        names.put("fc.weight", resnet.head().fc().getParameters().get("weight"));
+        names.put("fc.bias", resnet.head().fc().getParameters().get("bias"));
         return names;
     }
 
@@ -59,7 +56,7 @@ public final class TorchvisionWeights {
      *
      * @throws ModelLoadException listing every tensor that is missing, unexpected or mis-shaped
      */
-    public static void load(Block resnet, Map<String, Npz.Array> stateDict, NDManager manager, String source) {
+    public static void load(ResNet resnet, Map<String, Npz.Array> stateDict, NDManager manager, String source) {
         Map<String, Parameter> targets = names(resnet);
         List<String> problems = new ArrayList<>();
         TreeSet<String> missing = new TreeSet<>(targets.keySet());

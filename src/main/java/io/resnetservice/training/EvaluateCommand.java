@@ -1,9 +1,9 @@
 package io.resnetservice.training;
 
 import ai.djl.Device;
-import ai.djl.Model;
-import ai.djl.nn.Block;
 import io.resnetservice.model.ModelFolder;
+import io.resnetservice.runtime.Execution;
+import io.resnetservice.runtime.LoadedModel;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -35,11 +35,8 @@ public final class EvaluateCommand {
         FashionMnist.Split test = FashionMnist.test(dataDir);
         long start = System.nanoTime();
         float[][] logits;
-        try (Model model = Model.newInstance(folder.spec().name(), Device.cpu(), "PyTorch")) {
-            Block block = folder.newBlock();
-            model.setBlock(block);
-            folder.loadWeights(block, model.getNDManager());
-            logits = Evaluation.logits(block, model.getNDManager(), FashionMnist.prepare(test, folder.spec()), 500);
+        try (LoadedModel model = LoadedModel.load(folder, Device.cpu(), Execution.BLOCKS)) {
+            logits = Evaluation.logits(model, FashionMnist.prepare(test, folder.spec()), 500);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         Result result = score(logits, test, folder.labels());

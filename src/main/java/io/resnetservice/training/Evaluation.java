@@ -7,9 +7,10 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
-import io.resnetservice.inference.FoldedResNet;
-import io.resnetservice.inference.OneDnnResNet;
-import java.util.Optional;
+import io.resnetservice.runtime.Execution;
+import io.resnetservice.runtime.Forward;
+import io.resnetservice.runtime.LoadedModel;
+import java.util.Arrays;
 import java.util.function.UnaryOperator;
 
 /** Inference-mode passes over a split: BatchNorm uses its running statistics, no gradients are kept. */
@@ -30,26 +31,30 @@ public final class Evaluation {
     }
 
     /**
-     * Logits as the service computes them on a CPU: BatchNorm folded, one fused oneDNN convolution per
-     * layer ({@link OneDnnResNet}), 2-3x faster than the blocks, so the training run's per-epoch test
-     * pass costs seconds. Equal to {@link #logits} within float rounding; a network the folder does
-     * not recognise goes through its blocks.
+     * Logits as the service computes them ({@link Forward#of} with the default execution: on a CPU,
+     * BatchNorm folded and fused oneDNN convolutions), so the training run's per-epoch test pass costs
+     * seconds. Equal to {@link #logits} within float rounding.
      */
     public static float[][] fusedLogits(Block net, NDManager parent, FashionMnist.Prepared split, int batch) {
         boolean grad = JniUtils.isGradMode();
         JniUtils.setGradMode(false);
-        try (NDManager manager = parent.newSubManager()) {
-            Optional<FoldedResNet> folded = FoldedResNet.compile(net, manager, false);
-            if (folded.isEmpty()) {
-                return logits(net, manager, split, batch);
-            }
-            try (FoldedResNet foldedNet = folded.get();
-                    OneDnnResNet fused = OneDnnResNet.compile(foldedNet, manager)) {
-                return run(split, batch, manager, fused::forward);
-            }
+        try (NDManager manager = parent.newSubManager(); Forward forward = Forward.of(net, manager, Execution.DEFAULT)) {
+            return run(split, batch, manager, forward::forward);
         } finally {
             JniUtils.setGradMode(grad);
         }
+    }
+
+    /** Logits for every image of the split from a loaded model, however it executes. */
+    public static float[][] logits(LoadedModel model, FashionMnist.Prepared split, int batch) {
+        int pixels = split.tensorSize();
+        float[][] result = new float[split.count()][];
+        for (int start = 0; start < split.count(); start += batch) {
+            int n = Math.min(batch, split.count() - start);
+            float[][] rows = model.logits(Arrays.copyOfRange(split.tensors(), start * pixels, (start + n) * pixels), n);
+            System.arraycopy(rows, 0, result, start, n);
+        }
+        return result;
     }
 
     private static float[][] run(FashionMnist.Prepared split, int batch, NDManager parent,
@@ -58,13 +63,13 @@ public final class Evaluation {
         float[][] result = new float[split.count()][];
         for (int start = 0; start < split.count(); start += batch) {
             int n = Math.min(batch, split.count() - start);
-            float[] x = java.util.Arrays.copyOfRange(split.tensors(), start * pixels, (start + n) * pixels);
+            float[] x = Arrays.copyOfRange(split.tensors(), start * pixels, (start + n) * pixels);
             try (NDManager m = parent.newSubManager()) {
                 NDArray input = m.create(x, new Shape(n, split.channels(), split.size(), split.size()));
                 float[] flat = forward.apply(input).toFloatArray();
                 int classes = flat.length / n;
                 for (int i = 0; i < n; i++) {
-                    result[start + i] = java.util.Arrays.copyOfRange(flat, i * classes, (i + 1) * classes);
+                    result[start + i] = Arrays.copyOfRange(flat, i * classes, (i + 1) * classes);
                 }
             }
         }

@@ -1,6 +1,6 @@
 package io.resnetservice.web;
 
-import io.resnetservice.inference.ClassificationService.ImageResult;
+import io.resnetservice.serving.ClassificationService.ImageResult;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 

@@ -1,6 +1,6 @@
 package io.resnetservice.web;
 
-import io.resnetservice.inference.LoadedModel;
+import io.resnetservice.runtime.LoadedModel;
 import io.resnetservice.model.ModelSpec;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;

@@ -1,7 +1,7 @@
 package io.resnetservice.web;
 
-import io.resnetservice.inference.LoadedModel;
-import io.resnetservice.inference.ModelRegistry;
+import io.resnetservice.runtime.LoadedModel;
+import io.resnetservice.serving.ModelRegistry;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;

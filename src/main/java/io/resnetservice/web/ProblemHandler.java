@@ -1,7 +1,7 @@
 package io.resnetservice.web;
 
 import io.resnetservice.image.ImageException;
-import io.resnetservice.inference.BatchingExecutor;
+import io.resnetservice.serving.BatchingExecutor;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

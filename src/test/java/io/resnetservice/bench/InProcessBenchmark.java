@@ -1,15 +1,16 @@
 package io.resnetservice.bench;
 
 import ai.djl.Device;
-import io.resnetservice.config.ResnetProperties;
+import io.resnetservice.runtime.Execution;
+import io.resnetservice.runtime.NativeEngine;
 import io.resnetservice.image.ImageDecoder;
 import io.resnetservice.image.Pixels;
-import io.resnetservice.inference.LoadedModel;
-import io.resnetservice.inference.ModelRegistry;
+import io.resnetservice.runtime.LoadedModel;
 import io.resnetservice.model.ModelFolder;
 import io.resnetservice.model.ModelSpec;
 import io.resnetservice.preprocess.Preprocessor;
 import io.resnetservice.support.TestImages;
+import io.resnetservice.support.RandomTensors;
 import java.awt.Color;
 import java.awt.GradientPaint;
 import java.awt.Graphics2D;
@@ -56,22 +57,22 @@ public final class InProcessBenchmark {
         }
     }
 
-    static LoadedModel.Execution execution(String name) {
+    static Execution execution(String name) {
         return switch (name) {
-            case "onednn" -> LoadedModel.Execution.DEFAULT;
-            case "folded" -> LoadedModel.Execution.FOLDED;
-            case "folded-nchw" -> new LoadedModel.Execution(true, false, false);
-            case "blocks" -> LoadedModel.Execution.BLOCKS;
+            case "onednn" -> Execution.DEFAULT;
+            case "folded" -> Execution.FOLDED;
+            case "folded-nchw" -> new Execution(true, false, false);
+            case "blocks" -> Execution.BLOCKS;
             default -> throw new IllegalArgumentException("execution: onednn, folded, folded-nchw or blocks, not " + name);
         };
     }
 
     /** Median over repeated timed windows of images/s, after a warm-up. */
-    static void forward(Path modelDir, int[] batches, double secondsPerBatch, LoadedModel.Execution execution,
+    static void forward(Path modelDir, int[] batches, double secondsPerBatch, Execution execution,
             int workers) {
         if (workers > 1) {
             int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / workers);
-            ModelRegistry.configureThreads(new ResnetProperties.Threads(threads, 0));
+            NativeEngine.configureThreads(threads, 0);
         }
         try (LoadedModel model = LoadedModel.load(
                 ModelFolder.open(ModelFolder.ModelSource.directory(modelDir)), Device.cpu(), execution)) {
@@ -79,10 +80,7 @@ public final class InProcessBenchmark {
             int size = model.preprocessor().tensorSize();
             Random random = new Random(1);
             for (int batch : batches) {
-                float[] input = new float[batch * size];
-                for (int i = 0; i < input.length; i++) {
-                    input[i] = (float) random.nextGaussian();
-                }
+                float[] input = RandomTensors.gaussian(batch * size, random);
                 double[] rates = new double[5];
                 AtomicLong images = new AtomicLong();
                 // Each window ends when every worker has finished its last pass, so no pass is half-counted.
@@ -148,7 +146,7 @@ public final class InProcessBenchmark {
                         ModelSpec.Resize.SHORTER_SIDE_CROP, 256, ModelSpec.Filter.BILINEAR,
                         ModelSpec.Background.KEEP, List.of(0.485f, 0.456f, 0.406f),
                         List.of(0.229f, 0.224f, 0.225f)));
-        ModelSpec shipped = ModelFolder.open(ModelFolder.ModelSource.classpath(ModelRegistry.EMBEDDED_MODEL)).spec();
+        ModelSpec shipped = ModelFolder.embedded().spec();
         var fashion = new Preprocessor(shipped.input(), shipped.preprocess());
         ImageDecoder decoder = new ImageDecoder(40_000_000);
         System.out.printf(Locale.ROOT, "preprocess jpeg1024x768_to_224 median_ms=%.2f%n", median(() -> served(decoder, imagenet, jpeg), 60));
@@ -162,7 +160,7 @@ public final class InProcessBenchmark {
         }
         List<String> labels = java.util.stream.IntStream.range(0, 1000).mapToObj(i -> "class " + i).toList();
         System.out.printf(Locale.ROOT, "preprocess top5_of_1000 median_ms=%.4f%n", median(
-                () -> io.resnetservice.inference.TopK.of(scores, labels, 5), 2000));
+                () -> io.resnetservice.serving.TopK.of(scores, labels, 5), 2000));
         System.out.printf(Locale.ROOT, "preprocess png28_to_%d median_ms=%.3f%n", shipped.input().width(),
                 median(() -> served(decoder, fashion, png), 2000));
     }
@@ -189,7 +187,7 @@ public final class InProcessBenchmark {
                         ModelSpec.Resize.SHORTER_SIDE_CROP, 256, ModelSpec.Filter.BILINEAR,
                         ModelSpec.Background.KEEP, List.of(0.485f, 0.456f, 0.406f),
                         List.of(0.229f, 0.224f, 0.225f)));
-        ModelSpec shipped = ModelFolder.open(ModelFolder.ModelSource.classpath(ModelRegistry.EMBEDDED_MODEL)).spec();
+        ModelSpec shipped = ModelFolder.embedded().spec();
         var fashion = new Preprocessor(shipped.input(), shipped.preprocess());
         ImageDecoder imageIo = new ImageDecoder(100_000_000, false);
         ImageDecoder turbo = new ImageDecoder(100_000_000, true);

@@ -100,7 +100,7 @@ class ResNetTest {
     void aBlockWithItsResidualBranchZeroedReturnsReluOfTheShortcut() {
         for (ResNetVariant variant : ResNetVariant.values()) {
             try (NDManager manager = NDManager.newBaseManager()) {
-                BasicBlock block = BasicBlock.of(32, 64, 2, variant);
+                BasicBlock block = BasicBlock.of(64, 2, variant, ResNet.shortcut(32, 64, 2, variant));
                 Shape input = new Shape(2, 32, 8, 8);
                 // gamma = 0 (beta starts at 0) in the branch's last BatchNorm makes F(x) = 0 whatever x is.
                 block.lastBatchNorm().setInitializer(new ConstantInitializer(0f), Parameter.Type.GAMMA);
@@ -120,7 +120,7 @@ class ResNetTest {
     @Test
     void identityBlockWithZeroedBranchPassesPositiveInputThrough() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            BasicBlock block = BasicBlock.of(16, 16, 1, ResNetVariant.TEXTBOOK);
+            BasicBlock block = BasicBlock.of(16, 1, ResNetVariant.TEXTBOOK, ResNet.shortcut(16, 16, 1, ResNetVariant.TEXTBOOK));
             Shape input = new Shape(1, 16, 5, 5);
             block.lastBatchNorm().setInitializer(new ConstantInitializer(0f), Parameter.Type.GAMMA);
             block.initialize(manager, DataType.FLOAT32, input);

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
-import io.resnetservice.inference.LoadedModel;
+import io.resnetservice.runtime.LoadedModel;
 import io.resnetservice.support.Python;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -3,7 +3,7 @@ package io.resnetservice.robustness;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.resnetservice.inference.NativeMemory;
+import io.resnetservice.serving.NativeMemory;
 import io.resnetservice.support.Http;
 import io.resnetservice.support.Multipart;
 import io.resnetservice.support.RandomModelServiceTest;

@@ -9,7 +9,6 @@ import io.resnetservice.support.Multipart;
 import io.resnetservice.support.TestImages;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
-import io.resnetservice.inference.ModelRegistry;
 import io.resnetservice.model.ModelFolder;
 import io.resnetservice.training.Evaluation;
 import io.resnetservice.training.FashionMnist;
@@ -87,7 +86,7 @@ class ShippedModelAccuracyTest {
 
     /** The same images from the IDX bytes through the model's preprocessing and network, with no HTTP or PNG decoding. */
     static double inProcessAccuracy() {
-        ModelFolder folder = ModelFolder.open(ModelFolder.ModelSource.classpath(ModelRegistry.EMBEDDED_MODEL));
+        ModelFolder folder = ModelFolder.embedded();
         try (NDManager manager = NDManager.newBaseManager()) {
             Block block = folder.newBlock();
             folder.loadWeights(block, manager);

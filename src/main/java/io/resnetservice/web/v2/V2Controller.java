@@ -1,15 +1,14 @@
 package io.resnetservice.web.v2;
 
 import io.resnetservice.config.ResnetProperties;
-import io.resnetservice.inference.ClassificationService;
-import io.resnetservice.inference.LoadedModel;
-import io.resnetservice.inference.ModelRegistry;
-import io.resnetservice.inference.Prediction;
-import io.resnetservice.inference.TopK;
+import io.resnetservice.serving.ClassificationService;
+import io.resnetservice.runtime.LoadedModel;
+import io.resnetservice.serving.ModelRegistry;
+import io.resnetservice.serving.Prediction;
+import io.resnetservice.serving.TopK;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -26,9 +25,6 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * KServe's Open Inference Protocol (v2) over REST, as Triton and KServe speak it: health, server and
@@ -43,7 +39,6 @@ public class V2Controller {
     static final String TENSOR_INPUT = "input";
     static final String IMAGE_INPUT = "image";
     static final String OUTPUT = "probabilities";
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final ModelRegistry models;
     private final ClassificationService classifier;
@@ -112,128 +107,26 @@ public class V2Controller {
     public Map<String, Object> infer(@PathVariable String name, @PathVariable(required = false) String version,
             @RequestBody byte[] body) {
         LoadedModel model = model(name, version);
-        JsonNode request;
-        try {
-            request = JSON.readTree(body);
-        } catch (JacksonException e) {
-            throw bad("the request body is not valid JSON");
-        }
-        if (request == null || !request.isObject()) {
-            throw bad("the request body must be a JSON object");
-        }
-        JsonNode inputs = request.get("inputs");
-        if (inputs == null || !inputs.isArray() || inputs.size() != 1) {
-            throw bad("\"inputs\" must hold exactly one tensor, named \"" + TENSOR_INPUT + "\" (FP32) or \""
-                    + IMAGE_INPUT + "\" (BYTES)");
-        }
-        JsonNode input = inputs.get(0);
-        String datatype = text(input, "datatype");
-        List<Integer> shape = shape(input);
-        Batch batch = switch (datatype) {
-            case "FP32" -> tensorBatch(model, input, shape);
-            case "BYTES" -> imageBatch(model, input, shape);
-            default -> throw bad("datatype " + datatype + " is not accepted: send FP32 (a preprocessed tensor) or BYTES "
-                    + "(encoded images)");
-        };
+        V2Request request = V2Request.parse(body, model.spec().input(), limits);
+        Batch batch = request.images() != null
+                ? prepared(classifier.prepare(model, request.images()))
+                : new Batch(request.tensor(), request.count());
         float[][] probabilities = classifier.probabilities(model, batch.data(), batch.count());
 
         Map<String, Object> response = new LinkedHashMap<>();
         response.put("model_name", model.name());
         response.put("model_version", "1");
-        if (request.hasNonNull("id")) {
-            response.put("id", request.get("id").asString());
+        if (request.id() != null) {
+            response.put("id", request.id());
         }
-        response.put("outputs", List.of(output(model, probabilities, requestedClassification(request))));
+        response.put("outputs", List.of(output(model, probabilities, request.classification())));
         return response;
     }
 
     private record Batch(float[] data, int count) {}
 
-    private Batch tensorBatch(LoadedModel model, JsonNode input, List<Integer> shape) {
-        var in = model.spec().input();
-        if (shape.size() != 4 || shape.get(1) != in.channels() || shape.get(2) != in.height() || shape.get(3) != in.width()) {
-            throw bad("FP32 input shape must be [N, " + in.channels() + ", " + in.height() + ", " + in.width()
-                    + "], was " + shape);
-        }
-        int n = shape.get(0);
-        checkCount(n);
-        long expected = (long) n * in.channels() * in.height() * in.width();
-        float[] data = new float[(int) Math.min(expected, Integer.MAX_VALUE - 8)];
-        int[] filled = {0};
-        JsonNode values = input.get("data");
-        if (values == null || !values.isArray()) {
-            throw bad("input \"data\" must be an array of numbers");
-        }
-        flatten(values, data, filled, expected);
-        if (filled[0] != expected) {
-            throw bad("input data holds " + filled[0] + " values but shape " + shape + " needs " + expected);
-        }
-        return new Batch(data, n);
-    }
-
-    private static void flatten(JsonNode node, float[] out, int[] filled, long expected) {
-        for (JsonNode v : node) {
-            if (v.isArray()) {
-                flatten(v, out, filled, expected);
-            } else if (v.isNumber()) {
-                if (filled[0] >= expected) {
-                    filled[0]++;
-                    throw bad("input data holds more values than its shape declares (" + expected + ")");
-                }
-                out[filled[0]++] = v.floatValue();
-            } else {
-                throw bad("FP32 input data must be numbers");
-            }
-        }
-    }
-
-    private Batch imageBatch(LoadedModel model, JsonNode input, List<Integer> shape) {
-        JsonNode values = input.get("data");
-        if (values == null || !values.isArray()) {
-            throw bad("input \"data\" must be an array of base64 strings");
-        }
-        List<String> encoded = new ArrayList<>();
-        collectStrings(values, encoded);
-        long declared = shape.stream().mapToLong(Integer::longValue).reduce(1, (a, b) -> a * b);
-        if (declared != encoded.size()) {
-            throw bad("BYTES input shape " + shape + " declares " + declared + " elements but data holds " + encoded.size());
-        }
-        checkCount(encoded.size());
-        List<byte[]> images = new ArrayList<>(encoded.size());
-        for (int i = 0; i < encoded.size(); i++) {
-            byte[] bytes = imageBytes(encoded.get(i));
-            if (bytes.length > limits.maxImageBytes().toBytes()) {
-                throw new V2Exception(HttpStatus.CONTENT_TOO_LARGE, "image " + i + " is over " + limits.maxImageBytes());
-            }
-            images.add(bytes);
-        }
-        ClassificationService.Batch prepared = classifier.prepare(model, images);
+    private static Batch prepared(ClassificationService.Batch prepared) {
         return new Batch(prepared.tensor(), prepared.count());
-    }
-
-    /**
-     * A BYTES element holds an image file either base64-encoded or raw (each byte a character 0-255, as
-     * a JSON string carries binary). Base64 is tried first: an image file is never valid base64, since
-     * every format's magic bytes fall outside its alphabet.
-     */
-    static byte[] imageBytes(String element) {
-        try {
-            return Base64.getDecoder().decode(element.replaceAll("\\s", ""));
-        } catch (IllegalArgumentException notBase64) {
-            return element.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-        }
-    }
-
-    private static void collectStrings(JsonNode node, List<String> out) {
-        for (JsonNode v : node) {
-            if (v.isArray()) {
-                collectStrings(v, out);
-            } else if (v.isString()) {
-                out.add(v.asString());
-            } else {
-                throw bad("BYTES input data must be strings (base64-encoded image files)");
-            }
-        }
     }
 
     private Map<String, Object> output(LoadedModel model, float[][] probabilities, int classification) {
@@ -264,62 +157,6 @@ public class V2Controller {
         return out;
     }
 
-    /** {@code "outputs": [{"name": "probabilities", "parameters": {"classification": k}}]}, or 0. */
-    private static int requestedClassification(JsonNode request) {
-        JsonNode outputs = request.get("outputs");
-        if (outputs == null || outputs.isNull()) {
-            return 0;
-        }
-        if (!outputs.isArray()) {
-            throw bad("\"outputs\" must be an array");
-        }
-        int k = 0;
-        for (JsonNode output : outputs) {
-            String name = output.path("name").asString("");
-            if (!OUTPUT.equals(name)) {
-                throw bad("unknown output \"" + name + "\"; this model has \"" + OUTPUT + "\"");
-            }
-            JsonNode c = output.path("parameters").path("classification");
-            if (!c.isMissingNode()) {
-                if (!c.canConvertToInt() || c.asInt() < 1) {
-                    throw bad("parameters.classification must be a positive integer");
-                }
-                k = c.asInt();
-            }
-        }
-        return k;
-    }
-
-    private static List<Integer> shape(JsonNode input) {
-        JsonNode shape = input.get("shape");
-        if (shape == null || !shape.isArray() || shape.isEmpty()) {
-            throw bad("input \"shape\" must be a non-empty array of integers");
-        }
-        List<Integer> dims = new ArrayList<>();
-        for (JsonNode d : shape) {
-            if (!d.canConvertToInt() || d.asInt() < 1) {
-                throw bad("input shape " + shape + " must hold positive integers");
-            }
-            dims.add(d.asInt());
-        }
-        return dims;
-    }
-
-    private static String text(JsonNode input, String field) {
-        JsonNode v = input.get(field);
-        if (v == null || !v.isString()) {
-            throw bad("input \"" + field + "\" is required");
-        }
-        return v.asString();
-    }
-
-    private void checkCount(int n) {
-        if (n > limits.maxImagesPerRequest()) {
-            throw new V2Exception(HttpStatus.CONTENT_TOO_LARGE, n + " images in one request; the limit is "
-                    + limits.maxImagesPerRequest());
-        }
-    }
-
     private LoadedModel model(String name, String version) {
         LoadedModel model = models.find(name)
                 .orElseThrow(() -> new V2Exception(HttpStatus.NOT_FOUND, "unknown model \"" + name + "\""));
@@ -339,10 +176,6 @@ public class V2Controller {
         t.put("datatype", datatype);
         t.put("shape", shape);
         return t;
-    }
-
-    private static V2Exception bad(String message) {
-        return new V2Exception(HttpStatus.BAD_REQUEST, message);
     }
 
     private static String version() {

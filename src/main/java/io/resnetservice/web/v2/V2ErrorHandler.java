@@ -1,7 +1,7 @@
 package io.resnetservice.web.v2;
 
 import io.resnetservice.image.ImageException;
-import io.resnetservice.inference.BatchingExecutor;
+import io.resnetservice.serving.BatchingExecutor;
 import java.util.Map;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;

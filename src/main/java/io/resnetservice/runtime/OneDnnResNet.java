@@ -1,4 +1,4 @@
-package io.resnetservice.inference;
+package io.resnetservice.runtime;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -29,22 +29,16 @@ import java.util.List;
  * prepacked list. The archive holds code only (no tensor data), so it is written here, not by Python.
  *
  * <p>Where the layouts meet: a block's residual addition runs on dense NCHW tensors, because adding
- * two oneDNN tensors goes through oneDNN's sum primitive, which dies with SIGFPE on this project's
- * machines (in {@code simple_sum_t::pd_t::init}; these VMs answer CPUID's cache-topology leaf
- * 0x8000001D with zeros, the likely cause, as for the brgemm 1x1 kernel in {@link FoldedResNet}). So
+ * two oneDNN tensors goes through oneDNN's sum primitive, which dies with SIGFPE on VMs that answer
+ * CPUID's cache-topology leaf 0x8000001D with zeros (in {@code simple_sum_t::pd_t::init}; the same wall
+ * as the brgemm 1x1 kernel in {@link FoldedResNet}), killing the JVM. So
  * each block costs two reorders (its output to dense, the sum back to oneDNN's layout), and a
  * projection shortcut reads the dense block input through aten's convolution, since its output joins
  * the dense addition.
  *
- * <p>Measured on this project's machine (ResNet-18 at 224, batch 8, one thread, {@code ONEDNN_VERBOSE=1}):
- * 40-41 images/s against 38-39 for the earlier NHWC program with ReLU and addition fused into the
- * convolutions as post-ops, and 47 for Debian torch 1.13's frozen TorchScript, whose kernels are the
- * same oneDNN implementations ({@code jit:avx512_core}, same layouts) but faster per call in its older
- * oneDNN: the 7x7 stem 10.5 against 17.7 ms, 128-channel 3x3 9.4 against 12.4 ms.
- *
  * <p>CPU only (oneDNN). Outputs equal the unfolded network's within float rounding (tested to 1e-4).
  */
-public final class OneDnnResNet implements AutoCloseable {
+public final class OneDnnResNet implements Forward {
 
     private static final String CLASS_NAME = "OneDnnResNet";
 
@@ -85,11 +79,17 @@ public final class OneDnnResNet implements AutoCloseable {
     }
 
     /** Logits for an NCHW float batch; the result belongs to {@code input}'s manager. */
+    @Override
     public NDArray forward(NDArray input) {
         try (IValue x = IValue.from((PtNDArray) input);
                 IValue logits = module.forward(x, packedWeights)) {
             return logits.toTensor((PtNDManager) input.getManager());
         }
+    }
+
+    @Override
+    public String name() {
+        return "onednn";
     }
 
     @Override

@@ -1,4 +1,4 @@
-package io.resnetservice.inference;
+package io.resnetservice.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import io.resnetservice.model.ModelFolder;
+import io.resnetservice.support.RandomTensors;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
@@ -60,7 +61,7 @@ class InputBuffersTest {
     void forwardPassesReuseOneInputBufferAndStillAnswerEachBatch() {
         try (LoadedModel model = shippedModel()) {
             int size = model.preprocessor().tensorSize();
-            float[] four = gaussian(4 * size, 7);
+            float[] four = RandomTensors.gaussian(4 * size, 7);
             float[][] batchOfFour = model.forward(four, 4);
             BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
                     .filter(pool -> pool.getName().equals("direct")).findFirst().orElseThrow();
@@ -99,7 +100,7 @@ class InputBuffersTest {
     void aBatchInPartsAnswersAsTheSameBatchInOneArray() {
         try (LoadedModel model = shippedModel()) {
             int size = model.preprocessor().tensorSize();
-            float[] three = gaussian(3 * size, 11);
+            float[] three = RandomTensors.gaussian(3 * size, 11);
             float[][] whole = model.forward(three, 3);
             float[][] parts = model.forward(java.util.List.of(
                     java.util.Arrays.copyOfRange(three, 0, 2 * size),
@@ -110,16 +111,8 @@ class InputBuffersTest {
         }
     }
 
-    private static float[] gaussian(int length, long seed) {
-        Random random = new Random(seed);
-        float[] values = new float[length];
-        for (int i = 0; i < length; i++) {
-            values[i] = (float) random.nextGaussian();
-        }
-        return values;
-    }
 
     private static LoadedModel shippedModel() {
-        return LoadedModel.load(ModelFolder.open(ModelFolder.ModelSource.classpath(ModelRegistry.EMBEDDED_MODEL)), Device.cpu());
+        return LoadedModel.load(ModelFolder.embedded(), Device.cpu());
     }
 }

@@ -1,15 +1,13 @@
-package io.resnetservice.inference;
+package io.resnetservice.runtime;
 
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.pytorch.jni.JniUtils;
-import ai.djl.training.ParameterStore;
 import io.resnetservice.model.ModelFolder;
 import io.resnetservice.model.ModelLoadException;
 import io.resnetservice.model.ModelSpec;
@@ -26,10 +24,7 @@ public final class LoadedModel implements AutoCloseable {
     private final ModelFolder folder;
     private final Model model;
     private final Block block;
-    /** The inference-compiled network, when the block is a ResNet we built and folding is on. */
-    private final FoldedResNet folded;
-    /** The folded network as fused oneDNN convolutions, when that is on and the model runs on a CPU. */
-    private final OneDnnResNet oneDnn;
+    private final Forward forward;
     private final Preprocessor preprocessor;
     private final String weightsSha256;
     private final long parameterCount;
@@ -37,41 +32,11 @@ public final class LoadedModel implements AutoCloseable {
     /** Twice the cores: room for the batch workers (one per core by default) and a few request threads with batching off. */
     private final InputBuffers inputBuffers = new InputBuffers(2 * Runtime.getRuntime().availableProcessors());
 
-    /**
-     * How forward passes execute.
-     *
-     * @param foldBatchNorm run the network compiled by {@link FoldedResNet} (BatchNorm folded into the
-     *     convolutions, intermediates freed at once) instead of DJL's block-by-block forward
-     * @param channelsLast keep the folded network's activations and kxk weights in NHWC order
-     * @param fusedOneDnn on a CPU, run the folded network as {@link OneDnnResNet}: one oneDNN call per
-     *     convolution on activations kept in oneDNN's blocked layout, weights reordered once at load
-     */
-    public record Execution(boolean foldBatchNorm, boolean channelsLast, boolean fusedOneDnn) {
-        public static final Execution DEFAULT = new Execution(true, true, true);
-        public static final Execution FOLDED = new Execution(true, true, false);
-        public static final Execution BLOCKS = new Execution(false, false, false);
-    }
-
     private LoadedModel(ModelFolder folder, Model model, String weightsSha256, Execution execution) {
         this.folder = folder;
         this.model = model;
         this.block = model.getBlock();
-        boolean oneDnnWanted = execution.foldBatchNorm() && execution.fusedOneDnn()
-                && Device.Type.CPU.equals(model.getNDManager().getDevice().getDeviceType());
-        FoldedResNet compiled = execution.foldBatchNorm()
-                ? FoldedResNet.compile(block, model.getNDManager(), execution.channelsLast() && !oneDnnWanted)
-                        .orElse(null)
-                : null;
-        if (compiled != null && oneDnnWanted) {
-            // The module holds its own references to the (prepacked) weights.
-            try (compiled) {
-                this.oneDnn = OneDnnResNet.compile(compiled, model.getNDManager());
-            }
-            this.folded = null;
-        } else {
-            this.oneDnn = null;
-            this.folded = compiled;
-        }
+        this.forward = Forward.of(block, model.getNDManager(), execution);
         this.preprocessor = new Preprocessor(folder.spec().input(), folder.spec().preprocess());
         this.weightsSha256 = weightsSha256;
         // TorchScript modules do not say which tensors are trainable; their count includes BN statistics.
@@ -170,9 +135,7 @@ public final class LoadedModel implements AutoCloseable {
             }
             try (NDManager manager = model.getNDManager().newSubManager()) {
                 NDArray x = manager.create(data, shape, DataType.FLOAT32);
-                NDArray logits = oneDnn != null ? oneDnn.forward(x)
-                        : folded != null ? folded.forward(x)
-                        : block.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
+                NDArray logits = forward.forward(x);
                 float[] flat = (softmax ? logits.softmax(1) : logits).toFloatArray();
                 float[][] rows = new float[batch][];
                 for (int i = 0; i < batch; i++) {
@@ -237,24 +200,17 @@ public final class LoadedModel implements AutoCloseable {
 
     /** Whether forward passes run the folded network rather than DJL's blocks. */
     public boolean folded() {
-        return folded != null || oneDnn != null;
+        return !(forward instanceof BlockForward);
     }
 
     /** How forward passes run: {@code onednn}, {@code folded} (channels-last), {@code folded-nchw} or {@code blocks}. */
     public String executionName() {
-        return oneDnn != null ? "onednn"
-                : folded == null ? "blocks"
-                : folded.channelsLast() ? "folded" : "folded-nchw";
+        return forward.name();
     }
 
     @Override
     public void close() {
-        if (oneDnn != null) {
-            oneDnn.close();
-        }
-        if (folded != null) {
-            folded.close();
-        }
+        forward.close();
         model.close();
     }
 }

@@ -1,5 +1,6 @@
-package io.resnetservice.inference;
+package io.resnetservice.serving;
 
+import io.resnetservice.runtime.LoadedModel;
 import io.micrometer.core.instrument.Timer;
 import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.image.ImageDecoder;

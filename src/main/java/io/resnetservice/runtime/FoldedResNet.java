@@ -1,4 +1,4 @@
-package io.resnetservice.inference;
+package io.resnetservice.runtime;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -13,13 +13,14 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.pooling.Pool;
 import io.resnetservice.model.Layers;
+import io.resnetservice.model.ResNet;
 import io.resnetservice.model.ResidualBlock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * A ResNet built by {@link io.resnetservice.model.ResNet#build} compiled for inference, as frozen
+ * A {@link ResNet} compiled for inference, as frozen
  * TorchScript does it: every BatchNorm folded into the convolution before it (a convolution with a
  * bias, so a third of the network's operations and their memory traffic disappear), and every
  * intermediate tensor freed as soon as the next operation has read it. Running op by op through
@@ -28,14 +29,14 @@ import java.util.Optional;
  *
  * <p>With {@code channelsLast}, activations and the weights of the kxk convolutions are kept in NHWC
  * memory order, which oneDNN convolves directly: in NCHW order libtorch reorders every convolution's
- * input to oneDNN's blocked layout and its output back, which took a third of a ResNet-18 forward here
- * (48 of ~160 ms at batch 8, measured with {@code ONEDNN_VERBOSE=1}). The 1x1 convolutions read NCHW:
- * libtorch 2.7.1's oneDNN picks its brgemm 1x1 kernel for NHWC input, and that kernel dies with SIGFPE
- * (in {@code brg_blocking_t::est_eff_1x1}) on this project's AMD EPYC machines, killing the JVM.
+ * input to oneDNN's blocked layout and its output back (see docs/benchmarks.md for what that cost).
+ * The 1x1 convolutions read NCHW: libtorch 2.7.1's oneDNN picks its brgemm 1x1 kernel for NHWC input,
+ * and that kernel dies with SIGFPE (in {@code brg_blocking_t::est_eff_1x1}) on VMs whose CPUID reports
+ * zero-size caches, killing the JVM.
  *
  * <p>Outputs equal the unfolded network's within float rounding (tested to 1e-4 relative).
  */
-public final class FoldedResNet implements AutoCloseable {
+public final class FoldedResNet implements Forward {
 
     private static final Shape NO_DILATION = new Shape(1, 1);
 
@@ -81,26 +82,22 @@ public final class FoldedResNet implements AutoCloseable {
 
     /**
      * Folds {@code net}'s parameters into new arrays under {@code parent}, or returns empty when
-     * {@code net} is not laid out as {@code ResNet.build} lays a network out (a TorchScript module, say).
+     * {@code net} is not a {@link ResNet} (a TorchScript module, say) or holds layers it does not know.
      */
     public static Optional<FoldedResNet> compile(Block net, NDManager parent, boolean channelsLast) {
-        if (!(net instanceof SequentialBlock sequence) || sequence.getChildren().size() != 6) {
+        if (!(net instanceof ResNet resnet)) {
             return Optional.empty();
         }
-        List<Block> parts = sequence.getChildren().values();
         NDManager manager = parent.newSubManager();
         try {
             Folder folder = new Folder(manager, channelsLast);
-            List<Conv> stemConvs = folder.convs(parts.get(0), true);
+            List<Conv> stemConvs = folder.convs(resnet.stem(), true);
             if (stemConvs.size() != 1 || !stemConvs.get(0).relu()) {
                 throw new UnsupportedLayout("stem");
             }
             List<Residual> blocks = new ArrayList<>();
-            for (Block stage : parts.subList(1, 5)) {
-                for (Block child : stage.getChildren().values()) {
-                    if (!(child instanceof ResidualBlock residual)) {
-                        throw new UnsupportedLayout("stage holds " + child.getClass().getSimpleName());
-                    }
+            for (ResNet.Stage stage : resnet.stages()) {
+                for (ResidualBlock residual : stage.blocks()) {
                     List<Conv> branch = folder.convs(residual.residual(), false);
                     Conv projection = null;
                     if (residual.shortcut() != null) {
@@ -113,9 +110,7 @@ public final class FoldedResNet implements AutoCloseable {
                     blocks.add(new Residual(branch, projection));
                 }
             }
-            Linear fc = parts.get(5).getChildren().values().stream()
-                    .filter(Linear.class::isInstance).map(Linear.class::cast).findFirst()
-                    .orElseThrow(() -> new UnsupportedLayout("head"));
+            Linear fc = resnet.head().fc();
             NDArray fcWeight = fc.getParameters().get("weight").getArray().duplicate();
             NDArray fcBias = fc.getParameters().get("bias").getArray().duplicate();
             fcWeight.attach(manager);
@@ -134,6 +129,7 @@ public final class FoldedResNet implements AutoCloseable {
      * Logits for a batch. Intermediate arrays are closed as soon as they have been read; {@code input}
      * is left to its owner, and the result belongs to {@code input}'s manager.
      */
+    @Override
     public NDArray forward(NDArray input) {
         NDArray x = channelsLast ? toChannelsLast(input) : input;
         NDArray y = stem.apply(x);
@@ -213,6 +209,11 @@ public final class FoldedResNet implements AutoCloseable {
 
     boolean channelsLast() {
         return channelsLast;
+    }
+
+    @Override
+    public String name() {
+        return channelsLast ? "folded" : "folded-nchw";
     }
 
     @Override

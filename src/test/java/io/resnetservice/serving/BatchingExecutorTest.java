@@ -1,4 +1,4 @@
-package io.resnetservice.inference;
+package io.resnetservice.serving;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,7 +9,9 @@ import ai.djl.Device;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.model.ModelFolder;
+import io.resnetservice.runtime.LoadedModel;
 import io.resnetservice.support.TestModels;
+import io.resnetservice.support.RandomTensors;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,12 +40,7 @@ class BatchingExecutorTest {
     }
 
     static float[] image(long seed, int images) {
-        float[] x = new float[images * 784];
-        Random r = new Random(seed);
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) r.nextGaussian();
-        }
-        return x;
+        return RandomTensors.gaussian(images * 784, seed);
     }
 
     static ResnetProperties.Batching settings(int maxBatch, Duration delay, int capacity, Duration timeout) {

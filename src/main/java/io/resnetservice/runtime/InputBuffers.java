@@ -1,4 +1,4 @@
-package io.resnetservice.inference;
+package io.resnetservice.runtime;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

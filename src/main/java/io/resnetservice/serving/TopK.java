@@ -1,4 +1,4 @@
-package io.resnetservice.inference;
+package io.resnetservice.serving;
 
 import java.util.ArrayList;
 import java.util.List;

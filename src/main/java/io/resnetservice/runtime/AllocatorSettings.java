@@ -1,4 +1,4 @@
-package io.resnetservice.inference;
+package io.resnetservice.runtime;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -11,11 +11,9 @@ import java.util.Map;
  *
  * <p>Why: libtorch allocates every activation afresh and frees it after the pass. With glibc's
  * defaults, buffers this large come from {@code mmap} or from a heap that is trimmed as soon as they are
- * freed, so each forward pass page-faults its tens of megabytes back in, and on two cores both batch
- * workers queue in the kernel. Measured here (ResNet-18 at 224, one single-threaded forward per core,
- * {@code perf}): 20 % of the CPU time in the kernel and ~10 % in a max-pool writing to fresh pages;
- * with these settings 4 %, and 1.15-1.2x the images/s at batch 8, 1.6x at batch 16. The memory is
- * kept for the next pass instead of returned: resident size stays at the high-water mark of a pass.
+ * freed, so each forward pass page-faults its tens of megabytes back in and the batch workers queue in
+ * the kernel (docs/benchmarks.md has the measurements). The memory is kept for the next pass instead
+ * of returned: resident size stays at the high-water mark of a pass.
  */
 public final class AllocatorSettings {
 

@@ -1,4 +1,4 @@
-package io.resnetservice.inference;
+package io.resnetservice.serving;
 
 import ai.djl.ndarray.NDManager;
 import io.micrometer.core.instrument.Gauge;

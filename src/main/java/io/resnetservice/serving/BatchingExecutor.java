@@ -1,5 +1,6 @@
-package io.resnetservice.inference;
+package io.resnetservice.serving;
 
+import io.resnetservice.runtime.LoadedModel;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,4 +1,4 @@
-package io.resnetservice.inference;
+package io.resnetservice.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

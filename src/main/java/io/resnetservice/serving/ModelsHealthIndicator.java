@@ -1,5 +1,6 @@
-package io.resnetservice.inference;
+package io.resnetservice.serving;
 
+import io.resnetservice.runtime.LoadedModel;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.springframework.boot.health.contributor.Health;

@@ -1,4 +1,4 @@
-package io.resnetservice.inference;
+package io.resnetservice.serving;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

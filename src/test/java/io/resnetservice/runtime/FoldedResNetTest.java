@@ -1,4 +1,4 @@
-package io.resnetservice.inference;
+package io.resnetservice.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,6 +19,7 @@ import io.resnetservice.model.ModelFolder;
 import io.resnetservice.model.ResNet;
 import io.resnetservice.model.ResNetArchitecture;
 import io.resnetservice.model.ResNetVariant;
+import io.resnetservice.support.RandomTensors;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -112,20 +113,14 @@ class FoldedResNetTest {
             net.initialize(manager, DataType.FLOAT32, new Shape(1, channels, size, size));
             randomizeBatchNorms(net, manager, new Random(depth * 31L + size));
             Random random = new Random(5);
-            float[] probe = new float[channels * size * size];
-            for (int i = 0; i < probe.length; i++) {
-                probe[i] = (float) random.nextGaussian();
-            }
+            float[] probe = RandomTensors.gaussian(channels * size * size, random);
             Shape probeShape = new Shape(1, channels, size, size);
             float[] before = blocks(net, manager, probe, probeShape);
             try (FoldedResNet folded = FoldedResNet.compile(net, manager, channelsLast).orElseThrow();
                     OneDnnResNet oneDnn = channelsLast ? null : OneDnnResNet.compile(folded, manager)) {
                 // Batch sizes the batcher produces: oneDNN picks kernels by shape, so try several.
                 for (int batch : new int[] {1, 3, 16}) {
-                    float[] input = new float[batch * channels * size * size];
-                    for (int i = 0; i < input.length; i++) {
-                        input[i] = (float) random.nextGaussian();
-                    }
+                    float[] input = RandomTensors.gaussian(batch * channels * size * size, random);
                     Shape shape = new Shape(batch, channels, size, size);
                     float[] expected = blocks(net, manager, input, shape);
                     assertClose(expected, folded(folded, manager, input, shape));
@@ -142,9 +137,9 @@ class FoldedResNetTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({"onednn", "folded"})
     void theShippedModelAnswersTheSameCompiledAndBlockByBlock(String name) {
-        LoadedModel.Execution execution = name.equals("onednn") ? LoadedModel.Execution.DEFAULT : LoadedModel.Execution.FOLDED;
-        ModelFolder folder = ModelFolder.open(ModelFolder.ModelSource.classpath(ModelRegistry.EMBEDDED_MODEL));
-        try (LoadedModel blocks = LoadedModel.load(folder, Device.cpu(), LoadedModel.Execution.BLOCKS);
+        Execution execution = name.equals("onednn") ? Execution.DEFAULT : Execution.FOLDED;
+        ModelFolder folder = ModelFolder.embedded();
+        try (LoadedModel blocks = LoadedModel.load(folder, Device.cpu(), Execution.BLOCKS);
                 LoadedModel compiled = LoadedModel.load(folder, Device.cpu(), execution)) {
             assertFalse(blocks.folded());
             assertTrue(compiled.folded());
@@ -152,10 +147,7 @@ class FoldedResNetTest {
             int size = blocks.preprocessor().tensorSize();
             Random random = new Random(11);
             for (int batch : new int[] {1, 4, 32, 256}) {
-                float[] input = new float[batch * size];
-                for (int i = 0; i < input.length; i++) {
-                    input[i] = (float) random.nextGaussian();
-                }
+                float[] input = RandomTensors.gaussian(batch * size, random);
                 float[][] expected = blocks.logits(input, batch);
                 float[][] actual = compiled.logits(input, batch);
                 for (int i = 0; i < batch; i++) {

@@ -1,4 +1,4 @@
-package io.resnetservice.inference;
+package io.resnetservice.serving;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,0 +1,46 @@
+package io.resnetservice.runtime;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+
+/**
+ * A network ready for inference: maps an input batch to logits on the device it was built for. Chosen
+ * once per model by {@link #of}; each execution (DJL's blocks, the folded network, fused oneDNN) is one
+ * implementation. The caller owns the input's manager; the outputs belong to it too.
+ */
+public interface Forward extends AutoCloseable {
+
+    /** Logits for {@code input} ({@code batch x C x H x W}). */
+    NDArray forward(NDArray input);
+
+    /** How it runs: {@code onednn}, {@code folded} (channels-last), {@code folded-nchw} or {@code blocks}. */
+    String name();
+
+    @Override
+    void close();
+
+    /**
+     * The fastest execution {@code settings} allow for {@code block} on {@code manager}'s device: fused
+     * oneDNN on a CPU, else the folded network, else the blocks as built (a network {@link FoldedResNet}
+     * does not recognise, such as a TorchScript module, always runs as built).
+     */
+    static Forward of(Block block, NDManager manager, Execution settings) {
+        boolean oneDnn = settings.foldBatchNorm() && settings.fusedOneDnn()
+                && Device.Type.CPU.equals(manager.getDevice().getDeviceType());
+        FoldedResNet folded = settings.foldBatchNorm()
+                ? FoldedResNet.compile(block, manager, settings.channelsLast() && !oneDnn).orElse(null)
+                : null;
+        if (folded == null) {
+            return new BlockForward(block);
+        }
+        if (!oneDnn) {
+            return folded;
+        }
+        // The module holds its own references to the (prepacked) weights.
+        try (folded) {
+            return OneDnnResNet.compile(folded, manager);
+        }
+    }
+}

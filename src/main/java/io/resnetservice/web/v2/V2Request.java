@@ -1,0 +1,198 @@
+package io.resnetservice.web.v2;
+
+import io.resnetservice.config.ResnetProperties;
+import io.resnetservice.model.ModelSpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * An Open Inference Protocol inference request, read and checked against the model's input and the
+ * service's limits: one input, either a preprocessed FP32 tensor or a BYTES tensor of image files; the
+ * request id; and the top-k the classification extension asks for (0: plain probabilities).
+ */
+record V2Request(float[] tensor, int count, List<byte[]> images, String id, int classification) {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private V2Request(float[] tensor, int count, List<byte[]> images) {
+        this(tensor, count, images, null, 0);
+    }
+
+    static V2Request parse(byte[] body, ModelSpec.Input in, ResnetProperties.Limits limits) {
+        JsonNode request;
+        try {
+            request = JSON.readTree(body);
+        } catch (JacksonException e) {
+            throw bad("the request body is not valid JSON");
+        }
+        if (request == null || !request.isObject()) {
+            throw bad("the request body must be a JSON object");
+        }
+        JsonNode inputs = request.get("inputs");
+        if (inputs == null || !inputs.isArray() || inputs.size() != 1) {
+            throw bad("\"inputs\" must hold exactly one tensor, named \"" + V2Controller.TENSOR_INPUT + "\" (FP32) or \""
+                    + V2Controller.IMAGE_INPUT + "\" (BYTES)");
+        }
+        JsonNode input = inputs.get(0);
+        String datatype = text(input, "datatype");
+        List<Integer> shape = shape(input);
+        V2Request data = switch (datatype) {
+            case "FP32" -> tensor(input, shape, in, limits);
+            case "BYTES" -> images(input, shape, limits);
+            default -> throw bad("datatype " + datatype + " is not accepted: send FP32 (a preprocessed tensor) or BYTES "
+                    + "(encoded images)");
+        };
+        String id = request.hasNonNull("id") ? request.get("id").asString() : null;
+        return new V2Request(data.tensor, data.count, data.images, id, requestedClassification(request));
+    }
+
+    private static V2Request tensor(JsonNode input, List<Integer> shape, ModelSpec.Input in, ResnetProperties.Limits limits) {
+        if (shape.size() != 4 || shape.get(1) != in.channels() || shape.get(2) != in.height() || shape.get(3) != in.width()) {
+            throw bad("FP32 input shape must be [N, " + in.channels() + ", " + in.height() + ", " + in.width()
+                    + "], was " + shape);
+        }
+        int n = shape.get(0);
+        checkCount(n, limits);
+        long expected = (long) n * in.channels() * in.height() * in.width();
+        float[] data = new float[(int) Math.min(expected, Integer.MAX_VALUE - 8)];
+        int[] filled = {0};
+        JsonNode values = input.get("data");
+        if (values == null || !values.isArray()) {
+            throw bad("input \"data\" must be an array of numbers");
+        }
+        flatten(values, data, filled, expected);
+        if (filled[0] != expected) {
+            throw bad("input data holds " + filled[0] + " values but shape " + shape + " needs " + expected);
+        }
+        return new V2Request(data, n, null);
+    }
+
+    private static void flatten(JsonNode node, float[] out, int[] filled, long expected) {
+        for (JsonNode v : node) {
+            if (v.isArray()) {
+                flatten(v, out, filled, expected);
+            } else if (v.isNumber()) {
+                if (filled[0] >= expected) {
+                    filled[0]++;
+                    throw bad("input data holds more values than its shape declares (" + expected + ")");
+                }
+                out[filled[0]++] = v.floatValue();
+            } else {
+                throw bad("FP32 input data must be numbers");
+            }
+        }
+    }
+
+    private static V2Request images(JsonNode input, List<Integer> shape, ResnetProperties.Limits limits) {
+        JsonNode values = input.get("data");
+        if (values == null || !values.isArray()) {
+            throw bad("input \"data\" must be an array of base64 strings");
+        }
+        List<String> encoded = new ArrayList<>();
+        collectStrings(values, encoded);
+        long declared = shape.stream().mapToLong(Integer::longValue).reduce(1, (a, b) -> a * b);
+        if (declared != encoded.size()) {
+            throw bad("BYTES input shape " + shape + " declares " + declared + " elements but data holds " + encoded.size());
+        }
+        checkCount(encoded.size(), limits);
+        List<byte[]> images = new ArrayList<>(encoded.size());
+        for (int i = 0; i < encoded.size(); i++) {
+            byte[] bytes = imageBytes(encoded.get(i));
+            if (bytes.length > limits.maxImageBytes().toBytes()) {
+                throw new V2Exception(HttpStatus.CONTENT_TOO_LARGE, "image " + i + " is over " + limits.maxImageBytes());
+            }
+            images.add(bytes);
+        }
+        return new V2Request(null, images.size(), images);
+    }
+
+    /**
+     * A BYTES element holds an image file either base64-encoded or raw (each byte a character 0-255, as
+     * a JSON string carries binary). Base64 is tried first: an image file is never valid base64, since
+     * every format's magic bytes fall outside its alphabet.
+     */
+    static byte[] imageBytes(String element) {
+        try {
+            return Base64.getDecoder().decode(element.replaceAll("\\s", ""));
+        } catch (IllegalArgumentException notBase64) {
+            return element.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    private static void collectStrings(JsonNode node, List<String> out) {
+        for (JsonNode v : node) {
+            if (v.isArray()) {
+                collectStrings(v, out);
+            } else if (v.isString()) {
+                out.add(v.asString());
+            } else {
+                throw bad("BYTES input data must be strings (base64-encoded image files)");
+            }
+        }
+    }
+
+    /** {@code "outputs": [{"name": "probabilities", "parameters": {"classification": k}}]}, or 0. */
+    private static int requestedClassification(JsonNode request) {
+        JsonNode outputs = request.get("outputs");
+        if (outputs == null || outputs.isNull()) {
+            return 0;
+        }
+        if (!outputs.isArray()) {
+            throw bad("\"outputs\" must be an array");
+        }
+        int k = 0;
+        for (JsonNode output : outputs) {
+            String name = output.path("name").asString("");
+            if (!V2Controller.OUTPUT.equals(name)) {
+                throw bad("unknown output \"" + name + "\"; this model has \"" + V2Controller.OUTPUT + "\"");
+            }
+            JsonNode c = output.path("parameters").path("classification");
+            if (!c.isMissingNode()) {
+                if (!c.canConvertToInt() || c.asInt() < 1) {
+                    throw bad("parameters.classification must be a positive integer");
+                }
+                k = c.asInt();
+            }
+        }
+        return k;
+    }
+
+    private static List<Integer> shape(JsonNode input) {
+        JsonNode shape = input.get("shape");
+        if (shape == null || !shape.isArray() || shape.isEmpty()) {
+            throw bad("input \"shape\" must be a non-empty array of integers");
+        }
+        List<Integer> dims = new ArrayList<>();
+        for (JsonNode d : shape) {
+            if (!d.canConvertToInt() || d.asInt() < 1) {
+                throw bad("input shape " + shape + " must hold positive integers");
+            }
+            dims.add(d.asInt());
+        }
+        return dims;
+    }
+
+    private static String text(JsonNode input, String field) {
+        JsonNode v = input.get(field);
+        if (v == null || !v.isString()) {
+            throw bad("input \"" + field + "\" is required");
+        }
+        return v.asString();
+    }
+
+    private static void checkCount(int n, ResnetProperties.Limits limits) {
+        if (n > limits.maxImagesPerRequest()) {
+            throw new V2Exception(HttpStatus.CONTENT_TOO_LARGE, n + " images in one request; the limit is "
+                    + limits.maxImagesPerRequest());
+        }
+    }
+
+    private static V2Exception bad(String message) {
+        return new V2Exception(HttpStatus.BAD_REQUEST, message);
+    }
+}
