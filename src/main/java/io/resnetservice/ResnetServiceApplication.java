@@ -1,5 +1,7 @@
 package io.resnetservice;
 
+import ai.djl.engine.Engine;
+import ai.djl.util.Utils;
 import io.resnetservice.training.EvaluateCommand;
 import io.resnetservice.training.TrainCommand;
 import java.util.Arrays;
@@ -20,9 +22,9 @@ public class ResnetServiceApplication {
      * native libraries are extracted into the image rather than at every start.
      */
     static void engine() {
-        ai.djl.engine.Engine engine = ai.djl.engine.Engine.getEngine("PyTorch");
+        Engine engine = Engine.getEngine("PyTorch");
         System.out.printf("%s %s, %d GPU(s), cache %s%n", engine.getEngineName(), engine.getVersion(),
-                engine.getGpuCount(), ai.djl.util.Utils.getEngineCacheDir());
+                engine.getGpuCount(), Utils.getEngineCacheDir());
     }
 
     static final String USAGE = """

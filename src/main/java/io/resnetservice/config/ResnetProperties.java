@@ -6,6 +6,8 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -50,7 +52,7 @@ public record ResnetProperties(
             @DefaultValue("40000000") @Min(1) long maxPixels,
             @DefaultValue("32") @Min(1) int maxImagesPerRequest,
             @DefaultValue("0") @NotNull DataSize imageMemory,
-            @DefaultValue("5s") @NotNull java.time.Duration imageMemoryWait) {
+            @DefaultValue("5s") @NotNull Duration imageMemoryWait) {
 
         /** {@code imageMemory} in bytes, 0 resolved to half the maximum heap. */
         public long imageMemoryBytes() {
@@ -72,9 +74,9 @@ public record ResnetProperties(
     public record Batching(
             @DefaultValue("true") boolean enabled,
             @DefaultValue("8") @Min(1) int maxBatchSize,
-            @DefaultValue("5ms") @NotNull java.time.Duration maxDelay,
+            @DefaultValue("5ms") @NotNull Duration maxDelay,
             @DefaultValue("64") @Min(1) int queueCapacity,
-            @DefaultValue("10s") @NotNull java.time.Duration requestTimeout,
+            @DefaultValue("10s") @NotNull Duration requestTimeout,
             @DefaultValue("0") @Min(0) int workers) {
 
         /** The same settings with {@code workers} resolved for {@code intraOpThreads} per forward pass. */
@@ -86,7 +88,7 @@ public record ResnetProperties(
     }
 
     /** @param apiKeys keys accepted on the inference endpoints; empty turns the check off */
-    public record Security(@DefaultValue({}) java.util.List<String> apiKeys) {}
+    public record Security(@DefaultValue({}) List<String> apiKeys) {}
 
     /**
      * libtorch's thread pools. Intra-op 0: one thread per CPU the JVM sees (a container's limit); inter-op

@@ -12,6 +12,7 @@ import java.awt.image.Raster;
 import java.awt.image.SampleModel;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.function.UnaryOperator;
@@ -295,7 +296,7 @@ public final class ImageDecoder {
         for (int oy = 0; oy < oh; oy++) {
             int y0 = oy * reduction;
             int y1 = Math.min(h, y0 + reduction);
-            java.util.Arrays.fill(sums, 0f);
+            Arrays.fill(sums, 0f);
             for (int y = y0; y < y1; y++) {
                 rows.read(y, row);
                 for (int c = 0; c < channels; c++) {
@@ -326,7 +327,7 @@ public final class ImageDecoder {
         for (int oy = 0; oy < oh; oy++) {
             int y0 = oy * reduction;
             int y1 = Math.min(h, y0 + reduction);
-            java.util.Arrays.fill(sums, 0);
+            Arrays.fill(sums, 0);
             for (int y = y0; y < y1; y++) {
                 int at = 3 * y * w;
                 for (int ox = 0, x = 0; ox < ow; ox++) {

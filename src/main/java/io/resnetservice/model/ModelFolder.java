@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -16,12 +17,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -79,7 +85,7 @@ public final class ModelFolder {
     /** {@code metrics.json}, if the folder has one: how the model was trained and how well it does. */
     private static Map<String, Object> readMetrics(ModelSource source) {
         try (InputStream in = source.open(METRICS_FILE)) {
-            return JSON.readValue(in, new tools.jackson.core.type.TypeReference<Map<String, Object>>() {});
+            return JSON.readValue(in, new TypeReference<Map<String, Object>>() {});
         } catch (IOException e) {
             return Map.of();
         } catch (RuntimeException e) {
@@ -129,7 +135,7 @@ public final class ModelFolder {
         String file = spec.weights();
         try (InputStream raw = source.open(file)) {
             byte[] bytes = raw.readAllBytes();
-            Map<String, Npz.Array> stateDict = Npz.read(new java.io.ByteArrayInputStream(bytes));
+            Map<String, Npz.Array> stateDict = Npz.read(new ByteArrayInputStream(bytes));
             if (!(block instanceof ResNet resnet)) {
                 throw new ModelLoadException(source.describe(file) + ": a torchvision state_dict loads into our ResNet only", null);
             }
@@ -148,7 +154,7 @@ public final class ModelFolder {
     public String sha256Of(String fileName) {
         try (InputStream in = new DigestInputStream(source.open(fileName), sha256())) {
             MessageDigest digest = ((DigestInputStream) in).getMessageDigest();
-            in.transferTo(java.io.OutputStream.nullOutputStream());
+            in.transferTo(OutputStream.nullOutputStream());
             return HexFormat.of().formatHex(digest.digest());
         } catch (IOException e) {
             throw new ModelLoadException(source.describe(fileName) + ": " + rootMessage(e), e);
@@ -162,13 +168,13 @@ public final class ModelFolder {
                 DataInputStream in = new DataInputStream(digest)) {
             // DJL replaces each parameter with whatever the file holds, so check the shapes ourselves.
             block.initialize(manager, DataType.FLOAT32, inputShape(1));
-            Map<String, Shape> expected = new java.util.LinkedHashMap<>();
+            Map<String, Shape> expected = new LinkedHashMap<>();
             block.getParameters().forEach(p -> expected.put(p.getKey(), p.getValue().getArray().getShape()));
             block.loadParameters(manager, in);
             if (in.read() != -1) {
                 throw new MalformedModelException("trailing bytes after the parameters: wrong architecture?");
             }
-            List<String> misfits = new java.util.ArrayList<>();
+            List<String> misfits = new ArrayList<>();
             block.getParameters().forEach(p -> {
                 Shape actual = p.getValue().getArray().getShape();
                 if (!actual.equals(expected.get(p.getKey()))) {
@@ -195,8 +201,8 @@ public final class ModelFolder {
                 DataOutputStream data = new DataOutputStream(out)) {
             block.saveParameters(data);
         }
-        Files.move(tmp, weights, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, weights, StandardCopyOption.REPLACE_EXISTING,
+                StandardCopyOption.ATOMIC_MOVE);
         Files.writeString(dir.resolve(spec.labels()), String.join("\n", labels) + "\n", StandardCharsets.UTF_8);
         writeSpec(dir, spec);
     }
@@ -234,8 +240,8 @@ public final class ModelFolder {
         InputStream open(String fileName) throws IOException;
 
         /** The folder on disk, where there is one (TorchScript models are loaded from a path). */
-        default java.util.Optional<Path> directory() {
-            return java.util.Optional.empty();
+        default Optional<Path> directory() {
+            return Optional.empty();
         }
 
         String describe(String fileName);
@@ -253,8 +259,8 @@ public final class ModelFolder {
                 }
 
                 @Override
-                public java.util.Optional<Path> directory() {
-                    return java.util.Optional.of(dir);
+                public Optional<Path> directory() {
+                    return Optional.of(dir);
                 }
             };
         }

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -23,7 +24,7 @@ public final class Npz {
     /** One array: its shape and its values in row-major order. */
     public record Array(long[] shape, float[] data) {
         public String shapeText() {
-            return java.util.Arrays.toString(shape);
+            return Arrays.toString(shape);
         }
     }
 
@@ -77,7 +78,7 @@ public final class Npz {
                     + (fortran.group(1).equals("True") ? " in Fortran order" : ""));
         }
         String[] dims = shapeMatch.group(1).split(",");
-        long[] shape = java.util.Arrays.stream(dims).map(String::strip).filter(s -> !s.isEmpty())
+        long[] shape = Arrays.stream(dims).map(String::strip).filter(s -> !s.isEmpty())
                 .mapToLong(Long::parseLong).toArray();
         long count = 1;
         for (long d : shape) {

@@ -5,6 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.pytorch.engine.PtNDArray;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,9 +36,9 @@ public final class TorchvisionWeights {
                 String prefix = "layer" + stage + "." + b + ".";
                 int conv = 0;
                 for (Block layer : children(block.residual())) {
-                    if (layer instanceof ai.djl.nn.convolutional.Conv2d) {
+                    if (layer instanceof Conv2d) {
                         conv(names, prefix + "conv" + ++conv, layer);
-                    } else if (layer instanceof ai.djl.nn.norm.BatchNorm) {
+                    } else if (layer instanceof BatchNorm) {
                         batchNorm(names, prefix + "bn" + conv, layer);
                     }
                 }
@@ -91,7 +94,7 @@ public final class TorchvisionWeights {
             try (NDArray borrowed = manager.create(array.data(), new Shape(array.shape()))) {
                 NDArray owned = borrowed.duplicate();
                 // The parameter keeps its identity (the block holds it); only its native storage is swapped.
-                ((ai.djl.pytorch.engine.PtNDArray) parameter.getArray()).intern(owned);
+                ((PtNDArray) parameter.getArray()).intern(owned);
             }
         });
     }

@@ -3,6 +3,7 @@ package io.resnetservice.preprocess;
 import io.resnetservice.image.ImageDecoder;
 import io.resnetservice.image.Pixels;
 import io.resnetservice.model.ModelSpec;
+import java.util.List;
 
 /**
  * Pixels to the model's input tensor (CHW floats), following the model folder's {@code model.json}:
@@ -30,7 +31,7 @@ public final class Preprocessor {
         this.std = toArray(recipe.std());
     }
 
-    private static float[] toArray(java.util.List<Float> values) {
+    private static float[] toArray(List<Float> values) {
         float[] array = new float[values.size()];
         for (int i = 0; i < array.length; i++) {
             array[i] = values.get(i);

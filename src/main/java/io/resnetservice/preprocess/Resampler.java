@@ -1,5 +1,7 @@
 package io.resnetservice.preprocess;
 
+import java.util.Arrays;
+
 /**
  * Separable resize with a triangle (bilinear) filter whose support widens with the downscale factor, the
  * way Pillow resizes and so the way torchvision's {@code Resize} does on PIL images. Plain bilinear
@@ -40,7 +42,7 @@ public final class Resampler {
     /** As {@link #resize(float[], int, int, int, int, Filter)} for a plane starting at {@code offset}. */
     public static float[] resize(float[] in, int offset, int inW, int inH, int outW, int outH, Filter filter) {
         if (inW == outW && inH == outH) {
-            return java.util.Arrays.copyOfRange(in, offset, offset + inW * inH);
+            return Arrays.copyOfRange(in, offset, offset + inW * inH);
         }
         return resizeWindow(in, offset, inW, inH, outW, outH, 0, 0, outW, outH, filter);
     }
@@ -154,7 +156,7 @@ public final class Resampler {
                 int outRow = offset + y * width;
                 int taps = wy.count[oy];
                 if (taps == 0) {
-                    java.util.Arrays.fill(out, outRow, outRow + width, 0f);
+                    Arrays.fill(out, outRow, outRow + width, 0f);
                 }
                 for (int k = 0; k < taps; k++) {
                     float weight = wy.weights[base + k];

@@ -12,7 +12,11 @@ import io.resnetservice.model.ModelFolder;
 import io.resnetservice.model.ModelLoadException;
 import io.resnetservice.model.ModelSpec;
 import io.resnetservice.preprocess.Preprocessor;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -78,14 +82,14 @@ public final class LoadedModel implements AutoCloseable {
 
     private static String loadTorchScript(ModelFolder folder, Model model) {
         String file = folder.spec().weights();
-        java.nio.file.Path dir = folder.source().directory().orElseThrow(() -> new ModelLoadException(
+        Path dir = folder.source().directory().orElseThrow(() -> new ModelLoadException(
                 folder.source().describe(file) + ": TorchScript models load from a folder on disk", null));
         if (!file.endsWith(".pt")) {
             throw new ModelLoadException(folder.source().describe(file) + ": a TorchScript file must end in .pt", null);
         }
         try {
             model.load(dir, file.substring(0, file.length() - 3));
-        } catch (java.io.IOException | ai.djl.MalformedModelException | RuntimeException e) {
+        } catch (IOException | ai.djl.MalformedModelException | RuntimeException e) {
             throw new ModelLoadException(folder.source().describe(file) + ": cannot load TorchScript: " + e.getMessage(), e);
         }
         return folder.sha256Of(file);
@@ -129,7 +133,7 @@ public final class LoadedModel implements AutoCloseable {
         // The input tensor reads this buffer in place, so it goes back only after the manager is closed.
         ByteBuffer data = inputBuffers.borrow(values * Float.BYTES);
         try {
-            java.nio.FloatBuffer floats = data.asFloatBuffer();
+            FloatBuffer floats = data.asFloatBuffer();
             for (float[] part : parts) {
                 floats.put(part);
             }
@@ -139,7 +143,7 @@ public final class LoadedModel implements AutoCloseable {
                 float[] flat = (softmax ? logits.softmax(1) : logits).toFloatArray();
                 float[][] rows = new float[batch][];
                 for (int i = 0; i < batch; i++) {
-                    rows[i] = java.util.Arrays.copyOfRange(flat, i * classes, (i + 1) * classes);
+                    rows[i] = Arrays.copyOfRange(flat, i * classes, (i + 1) * classes);
                 }
                 return rows;
             }
@@ -190,7 +194,7 @@ public final class LoadedModel implements AutoCloseable {
     }
 
     /** The manager that owns this model's weights; request managers hang below it. */
-    public ai.djl.ndarray.NDManager rootManager() {
+    public NDManager rootManager() {
         return model.getNDManager();
     }
 

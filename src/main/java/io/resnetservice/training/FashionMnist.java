@@ -6,6 +6,7 @@ import io.resnetservice.preprocess.Preprocessor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -29,7 +30,7 @@ public final class FashionMnist {
 
         public Split first(int n) {
             int k = Math.min(n, count);
-            return new Split(java.util.Arrays.copyOf(images, k * SIZE * SIZE), java.util.Arrays.copyOf(labels, k), k);
+            return new Split(Arrays.copyOf(images, k * SIZE * SIZE), Arrays.copyOf(labels, k), k);
         }
     }
 

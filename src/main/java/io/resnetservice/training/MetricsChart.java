@@ -10,6 +10,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.ToDoubleFunction;
 import javax.imageio.ImageIO;
 
 /** One PNG with the confusion matrix on the left and the training curves on the right. */
@@ -106,7 +107,7 @@ final class MetricsChart {
     }
 
     private static void plot(Graphics2D g, List<TrainCommand.EpochRecord> history,
-            java.util.function.ToDoubleFunction<TrainCommand.EpochRecord> f, Color color, int left, int top, int w, int h) {
+            ToDoubleFunction<TrainCommand.EpochRecord> f, Color color, int left, int top, int w, int h) {
         Path2D path = new Path2D.Double();
         for (int i = 0; i < history.size(); i++) {
             double v = Math.max(0, Math.min(1, f.applyAsDouble(history.get(i))));

@@ -31,11 +31,14 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeSet;
 
 /**
  * {@code train}: trains the textbook ResNet-18 on Fashion-MNIST and writes a model folder.
@@ -115,7 +118,7 @@ public final class TrainCommand {
 
         static Precision parse(String value) {
             try {
-                return valueOf(value.toUpperCase(java.util.Locale.ROOT));
+                return valueOf(value.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--precision must be fp32 or bf16, got " + value, e);
             }
@@ -173,7 +176,7 @@ public final class TrainCommand {
         ModelSpec spec = fashionMnistSpec("fashion-mnist-resnet18", options.inputSize());
         Map<Integer, FashionMnist.Prepared> trainBySize = new HashMap<>();
         Map<Integer, FashionMnist.Prepared> testBySize = new HashMap<>();
-        for (int size : new java.util.TreeSet<>(List.of(options.sizeAt(0), options.inputSize()))) {
+        for (int size : new TreeSet<>(List.of(options.sizeAt(0), options.inputSize()))) {
             ModelSpec sized = fashionMnistSpec(spec.name(), size);
             trainBySize.put(size, FashionMnist.prepare(trainImages, sized));
             testBySize.put(size, FashionMnist.prepare(testImages, sized));
@@ -356,7 +359,7 @@ public final class TrainCommand {
         try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp)))) {
             net.saveParameters(out);
         }
-        Files.move(tmp, dir.resolve("last.params"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, dir.resolve("last.params"), StandardCopyOption.REPLACE_EXISTING);
         Files.writeString(dir.resolve("state.json"), Json.MAPPER.writeValueAsString(state));
     }
 

@@ -3,11 +3,11 @@ package io.resnetservice.web;
 import io.micrometer.core.instrument.Timer;
 import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.image.ImageException;
-import io.resnetservice.serving.BatchingExecutor;
-import io.resnetservice.serving.ClassificationService;
-import io.resnetservice.serving.ClassificationService.ImageInput;
-import io.resnetservice.serving.InferenceMetrics;
 import io.resnetservice.runtime.LoadedModel;
+import io.resnetservice.serving.BatchingExecutor;
+import io.resnetservice.serving.ClassificationService.ImageInput;
+import io.resnetservice.serving.ClassificationService;
+import io.resnetservice.serving.InferenceMetrics;
 import io.resnetservice.serving.ModelRegistry;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -17,6 +17,10 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.http.HttpStatus;
@@ -41,8 +45,8 @@ public class ClassifyController {
             + "answered with its topK classes and their softmax probabilities.";
 
     /** The three ways to send images, as one OpenAPI request body. */
-    @java.lang.annotation.Target(java.lang.annotation.ElementType.METHOD)
-    @java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+    @Target(ElementType.METHOD)
+    @Retention(RetentionPolicy.RUNTIME)
     @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = {
         @Content(mediaType = MediaType.MULTIPART_FORM_DATA_VALUE, schema = @Schema(implementation = ImageUpload.class)),
         @Content(mediaType = "image/*", schema = @Schema(type = "string", format = "binary")),

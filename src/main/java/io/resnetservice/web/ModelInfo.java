@@ -1,9 +1,10 @@
 package io.resnetservice.web;
 
-import io.resnetservice.runtime.LoadedModel;
 import io.resnetservice.model.ModelSpec;
+import io.resnetservice.runtime.LoadedModel;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 @Schema(description = "A loaded model: what it is, what it takes and where it runs")
@@ -28,8 +29,8 @@ public record ModelInfo(
     static ModelInfo of(LoadedModel model, boolean isDefault) {
         ModelSpec spec = model.spec();
         return new ModelInfo(spec.name(), spec.architecture(), spec.depth(),
-                spec.variant() == null ? null : spec.variant().name().toLowerCase(java.util.Locale.ROOT),
-                spec.format().name().toLowerCase(java.util.Locale.ROOT), model.parameterCount(),
+                spec.variant() == null ? null : spec.variant().name().toLowerCase(Locale.ROOT),
+                spec.format().name().toLowerCase(Locale.ROOT), model.parameterCount(),
                 List.of(spec.input().channels(), spec.input().height(), spec.input().width()),
                 spec.preprocess(), model.labels(), model.device().toString(), model.weightsSha256(),
                 model.loadSeconds(), isDefault, model.folder().metrics());

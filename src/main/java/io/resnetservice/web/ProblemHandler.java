@@ -5,6 +5,7 @@ import io.resnetservice.serving.BatchingExecutor;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.TypeMismatchException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -83,7 +84,7 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
             Exception ex, Object body, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         ProblemType type = BY_STATUS.getOrDefault(status.value(),
                 status.is5xxServerError() ? ProblemType.INTERNAL : ProblemType.MALFORMED_REQUEST);
-        if (ex instanceof org.springframework.beans.TypeMismatchException) {
+        if (ex instanceof TypeMismatchException) {
             type = ProblemType.INVALID_PARAMETER;
         }
         ProblemDetail detail = body instanceof ProblemDetail p ? p

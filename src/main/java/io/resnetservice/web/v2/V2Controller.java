@@ -1,8 +1,9 @@
 package io.resnetservice.web.v2;
 
 import io.resnetservice.config.ResnetProperties;
-import io.resnetservice.serving.ClassificationService;
+import io.resnetservice.model.ModelSpec;
 import io.resnetservice.runtime.LoadedModel;
+import io.resnetservice.serving.ClassificationService;
 import io.resnetservice.serving.ModelRegistry;
 import io.resnetservice.serving.Prediction;
 import io.resnetservice.serving.TopK;
@@ -81,7 +82,7 @@ public class V2Controller {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("name", model.name());
         body.put("versions", List.of("1"));
-        body.put("platform", model.spec().format() == io.resnetservice.model.ModelSpec.Format.TORCHSCRIPT
+        body.put("platform", model.spec().format() == ModelSpec.Format.TORCHSCRIPT
                 ? "pytorch_torchscript" : "djl_pytorch");
         body.put("inputs", List.of(
                 tensor(TENSOR_INPUT, "FP32", List.of(-1, in.channels(), in.height(), in.width())),

@@ -2,6 +2,7 @@ package io.resnetservice.web.v2;
 
 import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.model.ModelSpec;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -120,7 +121,7 @@ record V2Request(float[] tensor, int count, List<byte[]> images, String id, int 
         try {
             return Base64.getDecoder().decode(element.replaceAll("\\s", ""));
         } catch (IllegalArgumentException notBase64) {
-            return element.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+            return element.getBytes(StandardCharsets.ISO_8859_1);
         }
     }
 
