@@ -10,7 +10,6 @@ import io.resnetservice.support.Python;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -46,7 +45,8 @@ class LargePhotoParityTest {
 
         for (boolean turbo : new boolean[] {true, false}) {
             if (turbo && !ImageDecoder.turboJpegAvailable()) {
-                Assumptions.assumeTrue(System.getenv("CI") == null, "CI installs libturbojpeg0");
+                assertTrue(System.getenv("CI") == null, "CI installs libturbojpeg0");
+                System.out.println("libturbojpeg0 is not installed: only the ImageIO path is compared");
                 continue;
             }
             ImageDecoder decoder = new ImageDecoder(100_000_000, turbo);
