@@ -68,7 +68,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "before: $BEFORE_REF ($(git log -1 --format=%s "$BEFORE_REF" | cut -c1-80)); after: $(git rev-parse --short HEAD)$(git diff --quiet || echo ' with uncommitted changes')"
 echo "photo: $(stat -c %s "$WORK/photo.jpg") bytes, $PHOTO_SIZE JPEG"
 echo
-echo "## Decode and preprocess, one thread, median ms (imageio-full: what 'before' does)"
+echo "## Decode and preprocess, one thread, median ms (imageio-full: a full-size decode, as before 7798358)"
 java -Dai.djl.offline=true -cp "$CP" io.resnetservice.bench.InProcessBenchmark photo "$WORK/photo.jpg" 2>/dev/null | grep '^photo'
 echo
 echo "## HTTP, ResNet-18 @224, the photo as a raw body, $REQUESTS requests at c=16 and $((REQUESTS / 4)) at c=1, after $WARMUP_SECONDS s of warm-up; jars take turns"

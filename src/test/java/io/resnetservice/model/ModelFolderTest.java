@@ -11,6 +11,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import io.resnetservice.support.TestModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,10 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ModelFolderTest {
 
     static ModelSpec spec(String name) {
-        return new ModelSpec(name, "resnet", 18, ResNetVariant.TEXTBOOK, ModelSpec.Format.DJL, name + ".params",
-                "labels.txt", new ModelSpec.Input(1, 28, 28),
-                new ModelSpec.Preprocess(ModelSpec.Colour.GRAYSCALE, ModelSpec.Resize.FIT_PAD, null, ModelSpec.Filter.AREA,
-                        ModelSpec.Background.DARK, List.of(0.286f), List.of(0.353f)));
+        return TestModels.fashionSpec(name);
     }
 
     @Test

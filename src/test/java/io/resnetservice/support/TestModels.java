@@ -21,15 +21,20 @@ public final class TestModels {
 
     private TestModels() {}
 
+    /** A textbook ResNet-18 folder's spec for 1x28x28 Fashion-MNIST input, preprocessed as the shipped model is. */
+    public static ModelSpec fashionSpec(String name) {
+        return new ModelSpec(name, "resnet", 18, ResNetVariant.TEXTBOOK, ModelSpec.Format.DJL, name + ".params",
+                "labels.txt", new ModelSpec.Input(1, 28, 28),
+                new ModelSpec.Preprocess(ModelSpec.Colour.GRAYSCALE, ModelSpec.Resize.FIT_PAD, null, ModelSpec.Filter.AREA,
+                        ModelSpec.Background.DARK, List.of(FashionMnist.MEAN), List.of(FashionMnist.STD)));
+    }
+
     /** A folder of model folders holding one random textbook ResNet-18 for 1x28x28 input and 10 classes. */
     public static Path repositoryWithRandomFashionModel() {
         try {
             Path repository = Files.createTempDirectory("resnet-models");
             Path dir = repository.resolve(NAME);
-            ModelSpec spec = new ModelSpec(NAME, "resnet", 18, ResNetVariant.TEXTBOOK, ModelSpec.Format.DJL,
-                    NAME + ".params", "labels.txt", new ModelSpec.Input(1, 28, 28),
-                    new ModelSpec.Preprocess(ModelSpec.Colour.GRAYSCALE, ModelSpec.Resize.FIT_PAD, null, ModelSpec.Filter.AREA,
-                            ModelSpec.Background.DARK, List.of(FashionMnist.MEAN), List.of(FashionMnist.STD)));
+            ModelSpec spec = fashionSpec(NAME);
             try (NDManager manager = NDManager.newBaseManager()) {
                 Block block = ResNet.build(ResNetArchitecture.RESNET_18, ResNetVariant.TEXTBOOK, 10);
                 ModelFolder.initialize(block, manager, spec.input());
