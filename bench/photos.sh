@@ -7,7 +7,8 @@
 #   bench/photos.sh [BEFORE_REF]   (default 7798358, the last commit that decoded every photo at full size;
 #                                   needs: apt-get install hey python3-torchvision python3-skimage libturbojpeg0)
 #   ROUNDS=3 REQUESTS=240 WARMUP_SECONDS=30 bench/photos.sh
-#   PHOTO_SIZE=224x224 bench/photos.sh REF   (any two commits side by side on a small upload)
+#   PHOTO_SIZE=224x224 LABEL=name bench/photos.sh REF   (any two commits side by side on a small upload;
+#                                                      LABEL goes into the results file's name)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BEFORE_REF=${1:-7798358}
@@ -15,7 +16,7 @@ ROUNDS=${ROUNDS:-2}
 REQUESTS=${REQUESTS:-160}
 WARMUP_SECONDS=${WARMUP_SECONDS:-20}
 PHOTO_SIZE=${PHOTO_SIZE:-4032x3024}
-OUT=bench/results/$(date -u +%Y-%m-%d)-photos$([ "$PHOTO_SIZE" = 4032x3024 ] || echo "-$PHOTO_SIZE").txt
+OUT=bench/results/$(date -u +%Y-%m-%d)-photos$([ "$PHOTO_SIZE" = 4032x3024 ] || echo "-$PHOTO_SIZE")${LABEL:+-$LABEL}.txt
 WORK=$(mktemp -d)
 trap '[ -f "$WORK/server.pid" ] && kill "$(cat "$WORK/server.pid")" 2>/dev/null; git worktree remove --force "$WORK/before" 2>/dev/null; rm -rf "$WORK"' EXIT
 port=${PORT:-18080}

@@ -92,16 +92,28 @@ public record ResnetProperties(
 
     /**
      * libtorch's thread pools. Intra-op 0: one thread per CPU the JVM sees (a container's limit); inter-op
-     * 0: the engine's default. The OpenMP wait
-     * policy is an environment variable read when the process starts: set {@code OMP_WAIT_POLICY=PASSIVE}.
+     * 0: the engine's default. The OpenMP wait policy is an environment variable read when the process
+     * starts: set {@code OMP_WAIT_POLICY=PASSIVE}.
+     *
+     * @param intraOp threads per forward pass while other passes run or requests wait
+     * @param intraOpAlone threads for a forward pass that is the only work in flight (no other pass
+     *     running, nothing queued), so a lone request uses every core; 0: the CPUs the JVM sees. Set it
+     *     to {@code intraOp} to pin every pass to that many threads
+     * @param interOp libtorch's inter-op threads
      */
     public record Threads(
             @DefaultValue("1") @Min(0) int intraOp,
+            @DefaultValue("0") @Min(0) int intraOpAlone,
             @DefaultValue("0") @Min(0) int interOp) {
 
-        /** Intra-op threads per forward pass, 0 resolved to the CPUs the JVM sees. */
+        /** Intra-op threads per forward pass under load, 0 resolved to the CPUs the JVM sees. */
         public int intraOpThreads() {
             return intraOp > 0 ? intraOp : Runtime.getRuntime().availableProcessors();
+        }
+
+        /** Intra-op threads for a pass that runs alone, 0 resolved to the CPUs the JVM sees. */
+        public int intraOpAloneThreads() {
+            return intraOpAlone > 0 ? intraOpAlone : Runtime.getRuntime().availableProcessors();
         }
     }
 }

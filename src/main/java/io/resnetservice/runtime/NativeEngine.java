@@ -24,6 +24,15 @@ public final class NativeEngine {
         JniUtils.setNumThreads(intraOp);
     }
 
+    /**
+     * Intra-op threads for the forward passes the calling thread runs from now on. libtorch's OpenMP
+     * pool takes its size from the calling thread's setting, so two threads may run passes of different
+     * widths at once.
+     */
+    public static void setThreadsOfThisThread(int intraOp) {
+        JniUtils.setNumThreads(intraOp);
+    }
+
     /** {@code auto}, {@code cpu}, {@code gpu} or {@code gpu:N} as a device this engine has. */
     public static Device device(String setting) {
         return switch (setting) {

@@ -1,11 +1,12 @@
 package io.resnetservice.serving;
 
-import io.resnetservice.runtime.LoadedModel;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.resnetservice.config.ResnetProperties;
+import io.resnetservice.runtime.LoadedModel;
+import io.resnetservice.runtime.NativeEngine;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +26,12 @@ import org.slf4j.LoggerFactory;
  * the batch is full or {@code max-delay} has passed, run one forward pass and hand each request its
  * rows. A full queue refuses at once; a request whose deadline passes while queued is never computed.
  * With batching off, the calling thread runs the forward pass itself.
+ *
+ * <p>A pass that is the only work in flight (no other pass running, in this executor or another
+ * sharing its counter, and nothing queued) runs on {@code aloneThreads} intra-op threads, every core by
+ * default, so one request at a time is answered as fast as the machine allows; otherwise on
+ * {@code loadedThreads}, one per worker by default, which keeps the throughput of one single-threaded
+ * pass per core under load.
  */
 public final class BatchingExecutor implements AutoCloseable {
 
@@ -64,11 +72,30 @@ public final class BatchingExecutor implements AutoCloseable {
     private final Timer queueWait;
     private final Timer forwardTimer;
     private final DistributionSummary batchSizes;
+    private final DistributionSummary passThreads;
+    private final int aloneThreads;
+    private final int loadedThreads;
+    private final AtomicInteger runningPasses;
     private volatile boolean accepting = true;
 
+    /** An executor whose passes always run on the engine's configured threads. */
     public BatchingExecutor(LoadedModel model, ResnetProperties.Batching settings, MeterRegistry registry) {
+        this(model, settings, registry, 0, 0, new AtomicInteger());
+    }
+
+    /**
+     * @param aloneThreads intra-op threads for a pass that is the only work in flight; 0: leave the
+     *     worker's threads as the engine set them
+     * @param loadedThreads intra-op threads for every other pass; 0: as the engine set them
+     * @param runningPasses forward passes running now, shared by the executors of one service
+     */
+    public BatchingExecutor(LoadedModel model, ResnetProperties.Batching settings, MeterRegistry registry,
+            int aloneThreads, int loadedThreads, AtomicInteger runningPasses) {
         this.model = model;
         this.settings = settings;
+        this.aloneThreads = aloneThreads;
+        this.loadedThreads = loadedThreads;
+        this.runningPasses = runningPasses;
         this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
         String name = model.name();
         this.queueWait = Timer.builder("inference.queue").description("Time a request waited for a forward pass")
@@ -82,6 +109,9 @@ public final class BatchingExecutor implements AutoCloseable {
         this.batchSizes = DistributionSummary.builder("inference.batch.size").description("Images per forward pass")
                 .baseUnit("images").tag("model", name).publishPercentileHistogram()
                 .minimumExpectedValue(1.0).maximumExpectedValue((double) Math.max(2, settings.maxBatchSize() * 4))
+                .register(registry);
+        this.passThreads = DistributionSummary.builder("inference.forward.threads")
+                .description("Intra-op threads of each batched forward pass").baseUnit("threads").tag("model", name)
                 .register(registry);
         Gauge.builder("inference.queue.depth", queue, BlockingQueue::size)
                 .description("Requests waiting for a forward pass").tag("model", name).register(registry);
@@ -156,8 +186,17 @@ public final class BatchingExecutor implements AutoCloseable {
         }
     }
 
+    /**
+     * The intra-op threads for a pass about to start: {@code alone} when no other pass runs and no
+     * request waits, else {@code loaded}.
+     */
+    static int threadsFor(int otherPasses, int queued, int alone, int loaded) {
+        return otherPasses == 0 && queued == 0 ? alone : loaded;
+    }
+
     private void work() {
         List<Job> batch = new ArrayList<>();
+        int[] threads = {0};
         while (true) {
             try {
                 Job first = accepting ? queue.poll(100, TimeUnit.MILLISECONDS) : queue.poll();
@@ -177,14 +216,14 @@ public final class BatchingExecutor implements AutoCloseable {
                         break;
                     }
                     if (images + next.images > settings.maxBatchSize() && images > 0) {
-                        run(batch, images);
+                        run(batch, images, threads);
                         batch.clear();
                         images = 0;
                     }
                     images = admit(next, batch, images);
                 }
                 if (images > 0) {
-                    run(batch, images);
+                    run(batch, images, threads);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -209,7 +248,8 @@ public final class BatchingExecutor implements AutoCloseable {
         return images + job.images;
     }
 
-    private void run(List<Job> batch, int images) {
+    /** Runs one batch on this worker; {@code threads[0]} is the worker's current intra-op setting. */
+    private void run(List<Job> batch, int images, int[] threads) {
         if (batch.isEmpty()) {
             return;
         }
@@ -217,18 +257,37 @@ public final class BatchingExecutor implements AutoCloseable {
         for (Job job : batch) {
             inputs.add(job.input);
         }
+        float[][] rows;
         try {
-            float[][] rows = timedForward(inputs, images);
-            int row = 0;
-            for (Job job : batch) {
-                float[][] mine = new float[job.images][];
-                System.arraycopy(rows, row, mine, 0, job.images);
-                row += job.images;
-                job.result.complete(mine);
-            }
+            rows = forwardCounted(inputs, images, threads);
         } catch (RuntimeException e) {
             batch.forEach(j -> j.result.completeExceptionally(e));
             throw e;
+        }
+        int row = 0;
+        for (Job job : batch) {
+            float[][] mine = new float[job.images][];
+            System.arraycopy(rows, row, mine, 0, job.images);
+            row += job.images;
+            job.result.complete(mine);
+        }
+    }
+
+    /** One pass, counted as running until its rows exist, on the threads {@link #threadsFor} picks. */
+    private float[][] forwardCounted(List<float[]> inputs, int images, int[] threads) {
+        int others = runningPasses.getAndIncrement();
+        try {
+            int wanted = threadsFor(others, queue.size(), aloneThreads, loadedThreads);
+            if (wanted > 0 && wanted != threads[0]) {
+                NativeEngine.setThreadsOfThisThread(wanted);
+                threads[0] = wanted;
+            }
+            if (threads[0] > 0) {
+                passThreads.record(threads[0]);
+            }
+            return timedForward(inputs, images);
+        } finally {
+            runningPasses.decrementAndGet();
         }
     }
 

@@ -1,10 +1,10 @@
 package io.resnetservice.serving;
 
-import io.resnetservice.runtime.LoadedModel;
 import io.micrometer.core.instrument.Timer;
 import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.image.ImageDecoder;
 import io.resnetservice.image.Pixels;
+import io.resnetservice.runtime.LoadedModel;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.stereotype.Service;

@@ -1,10 +1,10 @@
 package io.resnetservice.serving;
 
-import io.resnetservice.runtime.LoadedModel;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.resnetservice.runtime.LoadedModel;
 import java.time.Duration;
 import org.springframework.stereotype.Component;
 

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.resnetservice.image.ImageDecoder;
 import io.resnetservice.image.Pixels;
-import io.resnetservice.support.TestImages;
 import io.resnetservice.model.ModelSpec;
+import io.resnetservice.support.TestImages;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;

@@ -21,9 +21,9 @@ import io.resnetservice.model.ResNetArchitecture;
 import io.resnetservice.model.ResNetVariant;
 import io.resnetservice.support.RandomTensors;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class FoldedResNetTest {
 

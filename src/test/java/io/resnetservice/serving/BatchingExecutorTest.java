@@ -6,12 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.model.ModelFolder;
 import io.resnetservice.runtime.LoadedModel;
-import io.resnetservice.support.TestModels;
 import io.resnetservice.support.RandomTensors;
+import io.resnetservice.support.TestModels;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,6 +47,36 @@ class BatchingExecutorTest {
 
     static ResnetProperties.Batching settings(int maxBatch, Duration delay, int capacity, Duration timeout) {
         return new ResnetProperties.Batching(true, maxBatch, delay, capacity, timeout, 1);
+    }
+
+    @Test
+    void aPassUsesEveryCoreOnlyWhenNothingElseIsInFlight() {
+        assertEquals(4, BatchingExecutor.threadsFor(0, 0, 4, 1));
+        assertEquals(1, BatchingExecutor.threadsFor(1, 0, 4, 1), "another pass runs");
+        assertEquals(1, BatchingExecutor.threadsFor(0, 3, 4, 1), "requests wait");
+        assertEquals(1, BatchingExecutor.threadsFor(2, 5, 4, 1));
+    }
+
+    @Test
+    void aLoneRequestRunsOnTheAloneThreadsAndOneBesideAnotherPassOnTheLoadedThreads() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        AtomicInteger running = new AtomicInteger();
+        float[] input = image(3, 1);
+        float[][] expected = model.forward(input, 1);
+        try (BatchingExecutor executor = new BatchingExecutor(model, settings(8, Duration.ZERO, 64,
+                Duration.ofSeconds(30)), registry, 2, 1, running)) {
+            DistributionSummary threads = registry.get("inference.forward.threads").summary();
+            assertArrayEquals(expected[0], executor.submit(input, 1)[0], 1e-4f);
+            assertEquals(1, threads.count());
+            assertEquals(2.0, threads.totalAmount(), "alone: every core");
+            running.incrementAndGet(); // a pass of another model's executor, sharing the counter
+            assertArrayEquals(expected[0], executor.submit(input, 1)[0], 1e-4f);
+            assertEquals(3.0, threads.totalAmount(), "beside another pass: one thread");
+            running.decrementAndGet();
+            executor.submit(input, 1);
+            assertEquals(5.0, threads.totalAmount(), "alone again");
+            assertEquals(0, running.get(), "every pass left the count as it found it");
+        }
     }
 
     @Test

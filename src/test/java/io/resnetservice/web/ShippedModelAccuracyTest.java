@@ -3,13 +3,13 @@ package io.resnetservice.web;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import io.resnetservice.model.ModelFolder;
 import io.resnetservice.support.Datasets;
 import io.resnetservice.support.Http;
 import io.resnetservice.support.Multipart;
 import io.resnetservice.support.TestImages;
-import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Block;
-import io.resnetservice.model.ModelFolder;
 import io.resnetservice.training.Evaluation;
 import io.resnetservice.training.FashionMnist;
 import java.awt.Graphics2D;
