@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns concurrent requests for one model into few forward passes. Request threads enqueue their
  * preprocessed tensors in a bounded queue; worker threads take the oldest request, gather more until
- * the batch is full or {@code max-delay} has passed, run one forward pass and hand each request its
- * rows. A full queue refuses at once; a request whose deadline passes while queued is never computed.
+ * the batch is full or {@code max-delay} has passed (no wait when nothing else is in flight), run one
+ * forward pass and hand each request its rows. A full queue refuses at once; a request whose deadline passes while queued is never computed.
  * With batching off, the calling thread runs the forward pass itself.
  *
  * <p>A pass that is the only work in flight (no other pass running, in this executor or another
@@ -208,7 +208,9 @@ public final class BatchingExecutor implements AutoCloseable {
                 }
                 batch.clear();
                 int images = admit(first, batch, 0);
-                long gatherUntil = System.nanoTime() + settings.maxDelay().toNanos();
+                // Waiting for company pays only under load: a request that finds the service idle runs now.
+                boolean idle = runningPasses.get() == 0 && queue.isEmpty();
+                long gatherUntil = System.nanoTime() + (idle ? 0 : settings.maxDelay().toNanos());
                 while (images < settings.maxBatchSize()) {
                     long wait = gatherUntil - System.nanoTime();
                     Job next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
