@@ -77,6 +77,8 @@ public final class BatchingExecutor implements AutoCloseable {
     private final int loadedThreads;
     private final AtomicInteger runningPasses;
     private volatile boolean accepting = true;
+    /** The last pass was one request with nothing else in flight: load is low. */
+    private volatile boolean quiet = true;
 
     /** An executor whose passes always run on the engine's configured threads. */
     public BatchingExecutor(LoadedModel model, ResnetProperties.Batching settings, MeterRegistry registry) {
@@ -208,8 +210,9 @@ public final class BatchingExecutor implements AutoCloseable {
                 }
                 batch.clear();
                 int images = admit(first, batch, 0);
-                // Waiting for company pays only under load: a request that finds the service idle runs now.
-                boolean idle = runningPasses.get() == 0 && queue.isEmpty();
+                // Waiting for company pays only under load: when the last pass ran alone on one request
+                // and the service is idle again, the next request runs now.
+                boolean idle = quiet && runningPasses.get() == 0 && queue.isEmpty();
                 long gatherUntil = System.nanoTime() + (idle ? 0 : settings.maxDelay().toNanos());
                 while (images < settings.maxBatchSize()) {
                     long wait = gatherUntil - System.nanoTime();
@@ -279,7 +282,9 @@ public final class BatchingExecutor implements AutoCloseable {
     private float[][] forwardCounted(List<float[]> inputs, int images, int[] threads) {
         int others = runningPasses.getAndIncrement();
         try {
-            int wanted = threadsFor(others, queue.size(), aloneThreads, loadedThreads);
+            int queued = queue.size();
+            quiet = inputs.size() == 1 && others == 0 && queued == 0;
+            int wanted = threadsFor(others, queued, aloneThreads, loadedThreads);
             if (wanted > 0 && wanted != threads[0]) {
                 NativeEngine.setThreadsOfThisThread(wanted);
                 threads[0] = wanted;
