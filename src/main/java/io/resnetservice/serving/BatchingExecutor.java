@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns concurrent requests for one model into few forward passes. Request threads enqueue their
  * preprocessed tensors in a bounded queue; worker threads take the oldest request, gather more until
- * the batch is full or {@code max-delay} has passed (no wait when nothing else is in flight), run one
- * forward pass and hand each request its rows. A full queue refuses at once; a request whose deadline passes while queued is never computed.
+ * the batch is full or {@code max-delay} has passed, run one forward pass and hand each request its
+ * rows. A full queue refuses at once; a request whose deadline passes while queued is never computed.
  * With batching off, the calling thread runs the forward pass itself.
  *
  * <p>A pass that is the only work in flight (no other pass running, in this executor or another
@@ -77,8 +77,6 @@ public final class BatchingExecutor implements AutoCloseable {
     private final int loadedThreads;
     private final AtomicInteger runningPasses;
     private volatile boolean accepting = true;
-    /** The last pass was one request with nothing else in flight: load is low. */
-    private volatile boolean quiet = true;
 
     /** An executor whose passes always run on the engine's configured threads. */
     public BatchingExecutor(LoadedModel model, ResnetProperties.Batching settings, MeterRegistry registry) {
@@ -210,10 +208,7 @@ public final class BatchingExecutor implements AutoCloseable {
                 }
                 batch.clear();
                 int images = admit(first, batch, 0);
-                // Waiting for company pays only under load: when the last pass ran alone on one request
-                // and the service is idle again, the next request runs now.
-                boolean idle = quiet && runningPasses.get() == 0 && queue.isEmpty();
-                long gatherUntil = System.nanoTime() + (idle ? 0 : settings.maxDelay().toNanos());
+                long gatherUntil = System.nanoTime() + settings.maxDelay().toNanos();
                 while (images < settings.maxBatchSize()) {
                     long wait = gatherUntil - System.nanoTime();
                     Job next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
@@ -282,9 +277,7 @@ public final class BatchingExecutor implements AutoCloseable {
     private float[][] forwardCounted(List<float[]> inputs, int images, int[] threads) {
         int others = runningPasses.getAndIncrement();
         try {
-            int queued = queue.size();
-            quiet = inputs.size() == 1 && others == 0 && queued == 0;
-            int wanted = threadsFor(others, queued, aloneThreads, loadedThreads);
+            int wanted = threadsFor(others, queue.size(), aloneThreads, loadedThreads);
             if (wanted > 0 && wanted != threads[0]) {
                 NativeEngine.setThreadsOfThisThread(wanted);
                 threads[0] = wanted;

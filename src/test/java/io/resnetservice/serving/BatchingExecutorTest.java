@@ -2,7 +2,6 @@ package io.resnetservice.serving;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -77,17 +76,6 @@ class BatchingExecutorTest {
             executor.submit(input, 1);
             assertEquals(5.0, threads.totalAmount(), "alone again");
             assertEquals(0, running.get(), "every pass left the count as it found it");
-        }
-    }
-
-    @Test
-    void aRequestThatFindsTheServiceIdleDoesNotWaitForCompany() {
-        // A 30 s gathering delay: were it applied, the answer would miss the 20 s bound by 10 s.
-        try (BatchingExecutor executor = new BatchingExecutor(model, settings(8, Duration.ofSeconds(30), 64,
-                Duration.ofSeconds(60)), new SimpleMeterRegistry())) {
-            float[] input = image(4, 1);
-            float[][] rows = assertTimeoutPreemptively(Duration.ofSeconds(20), () -> executor.submit(input, 1));
-            assertArrayEquals(model.forward(input, 1)[0], rows[0], 1e-4f);
         }
     }
 
