@@ -11,6 +11,7 @@ import io.resnetservice.runtime.LoadedModel;
 import io.resnetservice.runtime.NativeEngine;
 import io.resnetservice.support.RandomTensors;
 import io.resnetservice.support.TestImages;
+import io.resnetservice.support.TestModels;
 import java.awt.Color;
 import java.awt.GradientPaint;
 import java.awt.Graphics2D;
@@ -141,11 +142,7 @@ public final class InProcessBenchmark {
         g.dispose();
         byte[] jpeg = TestImages.jpeg(photo, 0.9f);
         byte[] png = TestImages.png(TestImages.grey(28, 28, 3));
-        var imagenet = new Preprocessor(new ModelSpec.Input(3, 224, 224),
-                new ModelSpec.Preprocess(ModelSpec.Colour.RGB,
-                        ModelSpec.Resize.SHORTER_SIDE_CROP, 256, ModelSpec.Filter.BILINEAR,
-                        ModelSpec.Background.KEEP, List.of(0.485f, 0.456f, 0.406f),
-                        List.of(0.229f, 0.224f, 0.225f)));
+        var imagenet = new Preprocessor(TestModels.IMAGENET_INPUT, TestModels.IMAGENET_PREPROCESS);
         ModelSpec shipped = ModelFolder.embedded().spec();
         var fashion = new Preprocessor(shipped.input(), shipped.preprocess());
         ImageDecoder decoder = new ImageDecoder(40_000_000);
@@ -182,11 +179,7 @@ public final class InProcessBenchmark {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        var imagenet = new Preprocessor(new ModelSpec.Input(3, 224, 224),
-                new ModelSpec.Preprocess(ModelSpec.Colour.RGB,
-                        ModelSpec.Resize.SHORTER_SIDE_CROP, 256, ModelSpec.Filter.BILINEAR,
-                        ModelSpec.Background.KEEP, List.of(0.485f, 0.456f, 0.406f),
-                        List.of(0.229f, 0.224f, 0.225f)));
+        var imagenet = new Preprocessor(TestModels.IMAGENET_INPUT, TestModels.IMAGENET_PREPROCESS);
         ModelSpec shipped = ModelFolder.embedded().spec();
         var fashion = new Preprocessor(shipped.input(), shipped.preprocess());
         ImageDecoder imageIo = new ImageDecoder(100_000_000, false);

@@ -4,12 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.resnetservice.image.ImageDecoder;
-import io.resnetservice.model.ModelSpec;
 import io.resnetservice.model.Npz;
 import io.resnetservice.support.Python;
+import io.resnetservice.support.TestModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -20,11 +19,6 @@ import org.junit.jupiter.params.provider.CsvSource;
  * The contract: mean |difference| under 0.01 normalised units, with and without TurboJPEG.
  */
 class LargePhotoParityTest {
-
-    static final ModelSpec.Input INPUT = new ModelSpec.Input(3, 224, 224);
-    static final ModelSpec.Preprocess IMAGENET = new ModelSpec.Preprocess(ModelSpec.Colour.RGB,
-            ModelSpec.Resize.SHORTER_SIDE_CROP, 256, ModelSpec.Filter.BILINEAR, ModelSpec.Background.KEEP,
-            List.of(0.485f, 0.456f, 0.406f), List.of(0.229f, 0.224f, 0.225f));
 
     @ParameterizedTest(name = "{0} progressive={1}: reduced by {2}")
     @CsvSource({"4032x3024, false, 4", "4032x3024, true, 4", "3024x4032, false, 4", "1024x768, false, 1",
@@ -41,7 +35,7 @@ class LargePhotoParityTest {
         Python.tool("torchvision_reference.py", "--image", jpeg.toString(), "--out", tmp.resolve("ref").toString());
         float[] expected = Npz.readNpy(Files.readAllBytes(tmp.resolve("ref-tensor.npy")), "tensor").data();
         byte[] bytes = Files.readAllBytes(jpeg);
-        Preprocessor pre = new Preprocessor(INPUT, IMAGENET);
+        Preprocessor pre = new Preprocessor(TestModels.IMAGENET_INPUT, TestModels.IMAGENET_PREPROCESS);
 
         for (boolean turbo : new boolean[] {true, false}) {
             if (turbo && !ImageDecoder.turboJpegAvailable()) {

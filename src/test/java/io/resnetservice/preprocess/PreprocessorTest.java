@@ -8,6 +8,7 @@ import io.resnetservice.image.ImageDecoder;
 import io.resnetservice.image.Pixels;
 import io.resnetservice.model.ModelSpec;
 import io.resnetservice.support.TestImages;
+import io.resnetservice.support.TestModels;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -128,11 +129,7 @@ class PreprocessorTest {
 
     @Test
     void aJpegResampledFromItsBytesEqualsTheSameImageResampledFromFloats() {
-        ModelSpec.Input input = new ModelSpec.Input(3, 224, 224);
-        ModelSpec.Preprocess imagenet = new ModelSpec.Preprocess(ModelSpec.Colour.RGB,
-                ModelSpec.Resize.SHORTER_SIDE_CROP, 256, ModelSpec.Filter.BILINEAR, ModelSpec.Background.KEEP,
-                List.of(0.485f, 0.456f, 0.406f), List.of(0.229f, 0.224f, 0.225f));
-        Preprocessor pre = new Preprocessor(input, imagenet);
+        Preprocessor pre = new Preprocessor(TestModels.IMAGENET_INPUT, TestModels.IMAGENET_PREPROCESS);
         for (int[] size : new int[][] {{640, 480}, {333, 517}, {256, 300}, {224, 224}}) {
             Pixels decoded = new ImageDecoder(40_000_000).decode(
                     TestImages.jpeg(TestImages.rgb(size[0], size[1], size[0]), 0.9f));

@@ -21,6 +21,12 @@ public final class TestModels {
 
     private TestModels() {}
 
+    /** torchvision's ImageNet recipe: shorter side to 256, center crop 224, ImageNet mean and std. */
+    public static final ModelSpec.Input IMAGENET_INPUT = new ModelSpec.Input(3, 224, 224);
+    public static final ModelSpec.Preprocess IMAGENET_PREPROCESS = new ModelSpec.Preprocess(ModelSpec.Colour.RGB,
+            ModelSpec.Resize.SHORTER_SIDE_CROP, 256, ModelSpec.Filter.BILINEAR, ModelSpec.Background.KEEP,
+            List.of(0.485f, 0.456f, 0.406f), List.of(0.229f, 0.224f, 0.225f));
+
     /** A textbook ResNet-18 folder's spec for 1x28x28 Fashion-MNIST input, preprocessed as the shipped model is. */
     public static ModelSpec fashionSpec(String name) {
         return new ModelSpec(name, "resnet", 18, ResNetVariant.TEXTBOOK, ModelSpec.Format.DJL, name + ".params",
