@@ -1,24 +1,18 @@
 package io.resnetservice.serving;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.model.ModelFolder;
 import io.resnetservice.model.ModelLoadException;
-import io.resnetservice.model.ModelSpec;
 import io.resnetservice.runtime.AllocatorSettings;
 import io.resnetservice.runtime.LoadedModel;
 import io.resnetservice.runtime.ModelFolders;
 import io.resnetservice.runtime.NativeEngine;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;

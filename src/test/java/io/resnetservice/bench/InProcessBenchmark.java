@@ -2,7 +2,6 @@ package io.resnetservice.bench;
 
 import ai.djl.Device;
 import io.resnetservice.image.ImageDecoder;
-import io.resnetservice.image.Pixels;
 import io.resnetservice.model.ModelFolder;
 import io.resnetservice.model.ModelSpec;
 import io.resnetservice.preprocess.Preprocessor;

@@ -13,7 +13,6 @@ import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class InputBuffersTest {
