@@ -28,9 +28,10 @@ import javax.imageio.stream.ImageInputStream;
  * decode will take, so that a caller can admit it before any pixel memory exists. {@link #decode} then
  * decodes the first frame, applies the orientation and composites transparency onto white.
  *
- * <p>JPEGs are decoded by TurboJPEG where the system has it, reduced in the DCT domain (1/2, 1/4, 1/8);
- * other formats, and JPEGs where it is missing, are decoded by ImageIO and reduced by the same factor
- * (box average) before they become floats.
+ * <p>JPEGs are decoded by TurboJPEG where the system has it, reduced in the DCT domain (1/2, 1/4, 1/8).
+ * Large PNGs are decoded row by row straight into the reduced image ({@link PngRows}). Other formats,
+ * and JPEGs where TurboJPEG is missing, are decoded by ImageIO and reduced by the same factor (box
+ * average) before they become floats.
  */
 public final class ImageDecoder {
 
@@ -48,10 +49,11 @@ public final class ImageDecoder {
      * @param orientation the EXIF orientation, 1 to 8
      * @param reduction each side is divided by this (rounded up) while decoding: 1, 2, 4 or 8
      * @param turbo decoded by TurboJPEG
+     * @param streamed a PNG decoded row by row into the reduced image, never whole
      * @param memoryBytes an upper bound of the heap and native memory the decode and its float copies take
      */
     public record Plan(Format format, int width, int height, int orientation, int reduction, boolean turbo,
-            long memoryBytes) {
+            boolean streamed, long memoryBytes) {
 
         /** The size of the picture as shown, the orientation applied, at full scale. */
         public Size size() {
@@ -126,6 +128,7 @@ public final class ImageDecoder {
                     "not an image in a supported format (JPEG, PNG, GIF, BMP, WebP)");
         }
         JpegHeader jpeg = format == Format.JPEG ? JpegHeader.read(bytes) : null;
+        PngRows.Header png = format == Format.PNG ? PngRows.header(bytes) : null;
         long width;
         long height;
         int bytesPerPixel;
@@ -133,6 +136,10 @@ public final class ImageDecoder {
             width = jpeg.width();
             height = jpeg.height();
             bytesPerPixel = Math.max(1, jpeg.components());
+        } else if (png != null) {
+            width = png.width();
+            height = png.height();
+            bytesPerPixel = png.bytesPerPixel();
         } else {
             Header header = header(bytes, format);
             width = header.width();
@@ -151,8 +158,9 @@ public final class ImageDecoder {
         int orientation = exifOrientation(bytes);
         int reduction = resizedTo == null ? 1 : reduction(w, h, orientation, resizedTo);
         boolean useTurbo = turbo && jpeg != null && jpeg.scan() && (jpeg.components() == 1 || jpeg.components() == 3);
-        long memory = memoryBytes(bytes.length, w, h, reduction, useTurbo, bytesPerPixel, jpeg);
-        return new Plan(format, w, h, orientation, reduction, useTurbo, memory);
+        boolean streamed = png != null && reduction > 1;
+        long memory = memoryBytes(bytes.length, w, h, reduction, useTurbo, streamed, bytesPerPixel, jpeg);
+        return new Plan(format, w, h, orientation, reduction, useTurbo, streamed, memory);
     }
 
     static int reduction(int w, int h, int orientation, UnaryOperator<Size> resizedTo) {
@@ -170,23 +178,38 @@ public final class ImageDecoder {
 
     /**
      * What one decode holds at its peak: the encoded copy handed to TurboJPEG, the decoded samples (at full
-     * size when ImageIO decodes), the whole-image DCT coefficients a progressive JPEG needs (two bytes a
-     * sample), and up to two float copies of the reduced image (planes, and an orientation or colour
-     * conversion of them).
+     * size when ImageIO decodes, two rows when a PNG is streamed), the whole-image DCT coefficients a
+     * progressive JPEG needs (two bytes a sample), and up to two float copies of the reduced image
+     * (planes, and an orientation or colour conversion of them).
      */
-    private static long memoryBytes(int encoded, int w, int h, int reduction, boolean turbo, int bytesPerPixel,
-            JpegHeader jpeg) {
+    private static long memoryBytes(int encoded, int w, int h, int reduction, boolean turbo, boolean streamed,
+            int bytesPerPixel, JpegHeader jpeg) {
         long full = (long) w * h;
         long reduced = (long) ceilDiv(w, reduction) * ceilDiv(h, reduction);
         int channels = jpeg != null && jpeg.components() == 1 ? 1 : 3;
         long coefficients = jpeg != null && jpeg.progressive() ? 2L * full * jpeg.components() : 0;
-        long samples = turbo ? encoded + 2 * reduced * channels : full * bytesPerPixel;
+        long samples = turbo ? encoded + 2 * reduced * channels
+                : streamed ? 2L * w * bytesPerPixel
+                : full * bytesPerPixel;
         return samples + coefficients + 2 * reduced * channels * Float.BYTES;
     }
 
     public Pixels decode(byte[] bytes, Plan plan) {
-        Pixels pixels = plan.turbo() ? decodeTurbo(bytes, plan) : toPixels(read(bytes, plan.format()), plan.reduction());
+        Pixels pixels = plan.turbo() ? decodeTurbo(bytes, plan)
+                : plan.streamed() ? streamPng(bytes, plan)
+                : toPixels(read(bytes, plan.format()), plan.reduction());
         return plan.orientation() == 1 ? pixels : Orientation.apply(pixels, plan.orientation());
+    }
+
+    private static Pixels streamPng(byte[] bytes, Plan plan) {
+        try {
+            return PngRows.decode(bytes, PngRows.header(bytes), plan.reduction());
+        } catch (ImageException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Broken data, as for ImageIO's decoders: never our fault, never a 500.
+            throw new ImageException(ImageException.Kind.UNDECODABLE, "the PNG data is broken or truncated");
+        }
     }
 
     private static Pixels decodeTurbo(byte[] bytes, Plan plan) {

@@ -145,6 +145,59 @@ class LargeImageDecodeTest {
         }
     }
 
+    /** A noisy picture of {@code type} with a smooth gradient, so every PNG row filter gets used. */
+    static BufferedImage picture(int type, int width, int height) {
+        BufferedImage image = new BufferedImage(width, height, type);
+        java.util.Random random = new java.util.Random(type);
+        java.awt.image.WritableRaster raster = image.getRaster();
+        int bands = raster.getNumBands();
+        int max = (1 << raster.getSampleModel().getSampleSize(0)) - 1;
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                for (int b = 0; b < bands; b++) {
+                    int smooth = (int) ((long) max * (x + y + 31L * b) / (width + height + 100));
+                    int noise = random.nextInt(Math.max(1, max / 8));
+                    raster.setSample(x, y, b, Math.min(max, smooth + noise));
+                }
+            }
+        }
+        return image;
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {BufferedImage.TYPE_BYTE_GRAY, BufferedImage.TYPE_USHORT_GRAY, BufferedImage.TYPE_3BYTE_BGR,
+        BufferedImage.TYPE_4BYTE_ABGR, BufferedImage.TYPE_BYTE_INDEXED})
+    void aPngStreamedRowByRowEqualsImageIoReducedTheSameWay(int type) throws IOException {
+        byte[] png = TestImages.png(picture(type, 403, 301));
+        PngRows.Header header = PngRows.header(png);
+        assertNotNull(header, "handled: type " + type);
+        ImageDecoder decoder = new ImageDecoder(40_000_000);
+        ImageDecoder.Plan plan = decoder.plan(png, s -> new ImageDecoder.Size(s.width() / 16, s.height() / 16));
+        assertEquals(8, plan.reduction());
+        assertTrue(plan.streamed());
+        assertTrue(plan.memoryBytes() < 403L * 301 * header.bytesPerPixel(), "never the whole raster");
+        Pixels streamed = decoder.decode(png, plan);
+        Pixels reference = ImageDecoder.toPixels(javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png)), 8);
+        assertEquals(reference.width(), streamed.width());
+        assertEquals(reference.height(), streamed.height());
+        assertEquals(reference.channels(), streamed.channels());
+        // ImageIO's reduction of 8-bit RGB rounds its averages back to 8 bits; the rest are the same floats.
+        assertArrayEquals(reference.data(), streamed.data(), 0.5f / 255 + 1e-6f, "type " + type);
+    }
+
+    @Test
+    void pngsTheRowReaderLeavesToImageIo() {
+        assertNull(PngRows.header(TestImages.png(new BufferedImage(40, 30, BufferedImage.TYPE_BYTE_BINARY))),
+                "1-bit");
+        byte[] small = TestImages.png(TestImages.grey(40, 30, 1));
+        assertFalse(new ImageDecoder(40_000_000).plan(small, s -> new ImageDecoder.Size(40, 30)).streamed(),
+                "nothing to reduce: ImageIO decodes it exactly as before");
+        byte[] cut = Arrays.copyOf(TestImages.png(picture(BufferedImage.TYPE_3BYTE_BGR, 403, 301)), 3000);
+        ImageDecoder decoder = new ImageDecoder(40_000_000);
+        assertEquals(ImageException.Kind.UNDECODABLE, assertThrows(ImageException.class, () ->
+                decoder.decode(cut, decoder.plan(cut, s -> new ImageDecoder.Size(50, 37)))).kind());
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {2, 3, 4, 5, 6, 7, 8})
     void eightBitPixelsAreOrientedAsFloatsAre(int orientation) {
