@@ -64,8 +64,9 @@ class MemoryBudgetTest {
         List<String> order = new CopyOnWriteArrayList<>();
         Thread first = waiter(budget, 90, "first", order);
         awaitWaiting(budget, first);
-        // The second fits beside the first's 90 only if it jumped the queue; it must not.
-        Thread second = waiter(budget, 10, "second", order);
+        // 20 does not fit beside the first's 90, so the second runs only after the first has finished, unless
+        // it jumped the queue while the first waited (then it would run first).
+        Thread second = waiter(budget, 20, "second", order);
         awaitWaiting(budget, second);
         held.close();
         first.join(10_000);
