@@ -177,8 +177,8 @@ public final class ImageDecoder {
     }
 
     /**
-     * What one decode holds at its peak: the encoded copy handed to TurboJPEG, the decoded samples (at full
-     * size when ImageIO decodes, two rows when a PNG is streamed), the whole-image DCT coefficients a
+     * What one decode holds at its peak: the encoded copy handed to TurboJPEG, the decoded samples (twice
+     * the full size when ImageIO decodes, two rows when a PNG is streamed), the whole-image DCT coefficients a
      * progressive JPEG needs (two bytes a sample), and up to two float copies of the reduced image
      * (planes, and an orientation or colour conversion of them).
      */
@@ -188,9 +188,10 @@ public final class ImageDecoder {
         long reduced = (long) ceilDiv(w, reduction) * ceilDiv(h, reduction);
         int channels = jpeg != null && jpeg.components() == 1 ? 1 : 3;
         long coefficients = jpeg != null && jpeg.progressive() ? 2L * full * jpeg.components() : 0;
+        // ImageIO's readers may hold a converted copy of the raster beside the decoded one: count two.
         long samples = turbo ? encoded + 2 * reduced * channels
                 : streamed ? 2L * w * bytesPerPixel
-                : full * bytesPerPixel;
+                : 2 * full * bytesPerPixel;
         return samples + coefficients + 2 * reduced * channels * Float.BYTES;
     }
 
