@@ -42,7 +42,8 @@ public record ResnetProperties(
      *     memory is allocated
      * @param maxImagesPerRequest most images in one request
      * @param imageMemory memory that images being decoded and preprocessed may hold at once, estimated
-     *     from each image's header before it is decoded; 0: half the maximum heap
+     *     from each image's header before it is decoded; 0: 40 % of the maximum heap (the rest holds the
+     *     uploaded bytes, the web server and the application)
      * @param imageMemoryWait how long an image waits for its share of {@code imageMemory} before the
      *     request is answered 503
      */
@@ -54,9 +55,9 @@ public record ResnetProperties(
             @DefaultValue("0") @NotNull DataSize imageMemory,
             @DefaultValue("5s") @NotNull Duration imageMemoryWait) {
 
-        /** {@code imageMemory} in bytes, 0 resolved to half the maximum heap. */
+        /** {@code imageMemory} in bytes, 0 resolved to 40 % of the maximum heap. */
         public long imageMemoryBytes() {
-            return imageMemory.toBytes() > 0 ? imageMemory.toBytes() : Runtime.getRuntime().maxMemory() / 2;
+            return imageMemory.toBytes() > 0 ? imageMemory.toBytes() : Runtime.getRuntime().maxMemory() / 5 * 2;
         }
     }
 
