@@ -310,33 +310,14 @@ public final class ImageDecoder {
                     : reduceRgb8(bytes, sm.getBandOffsets(), w, h, reduction);
         }
         RowReader rows = rowReader(image);
-        int channels = rows.channels();
-        int ow = ceilDiv(w, reduction);
-        int oh = ceilDiv(h, reduction);
-        int plane = ow * oh;
-        float[] out = new float[channels * plane];
-        float[] row = new float[channels * w];
-        float[] sums = new float[channels * ow];
-        for (int oy = 0; oy < oh; oy++) {
-            int y0 = oy * reduction;
-            int y1 = Math.min(h, y0 + reduction);
-            Arrays.fill(sums, 0f);
-            for (int y = y0; y < y1; y++) {
-                rows.read(y, row);
-                for (int c = 0; c < channels; c++) {
-                    for (int x = 0; x < w; x++) {
-                        sums[c * ow + x / reduction] += row[c * w + x];
-                    }
-                }
-            }
-            for (int ox = 0; ox < ow; ox++) {
-                int count = (y1 - y0) * (Math.min(w, (ox + 1) * reduction) - ox * reduction);
-                for (int c = 0; c < channels; c++) {
-                    out[c * plane + oy * ow + ox] = sums[c * ow + ox] / count;
-                }
-            }
+        BlockSums blocks = new BlockSums(w, h, rows.channels(), reduction);
+        float[] row = new float[rows.channels() * w];
+        for (int y = 0; y < h; y++) {
+            rows.read(y, row);
+            blocks.addRow(row);
+            blocks.endRow(y);
         }
-        return new Pixels(ow, oh, channels, out);
+        return blocks.pixels();
     }
 
     /**

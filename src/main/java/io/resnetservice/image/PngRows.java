@@ -77,12 +77,7 @@ final class PngRows {
     static Pixels decode(byte[] png, Header header, int reduction) {
         int w = header.width();
         int h = header.height();
-        int channels = header.grey() ? 1 : 3;
-        int ow = (w + reduction - 1) / reduction;
-        int oh = (h + reduction - 1) / reduction;
-        int plane = ow * oh;
-        float[] out = new float[channels * plane];
-        float[] sums = new float[channels * ow];
+        BlockSums blocks = new BlockSums(w, h, header.grey() ? 1 : 3, reduction);
         int[] palette = null;
         int stride = header.bytesPerPixel();
         int rowBytes = (int) ((long) w * stride);
@@ -127,11 +122,8 @@ final class PngRows {
                             current[filled++] = buffer[i];
                             if (filled == rowBytes) {
                                 unfilter(filter, current, previous, stride);
-                                accumulate(header, current, palette, w, y, reduction, sums, channels, ow);
-                                if ((y + 1) % reduction == 0 || y + 1 == h) {
-                                    flush(sums, out, y / reduction, Math.min(reduction, h - (y / reduction) * reduction),
-                                            w, reduction, channels, ow, plane);
-                                }
+                                accumulate(header, current, palette, w, reduction, blocks.sums, blocks.ow);
+                                blocks.endRow(y);
                                 byte[] swap = previous;
                                 previous = current;
                                 current = swap;
@@ -148,7 +140,7 @@ final class PngRows {
             if (y < h) {
                 throw new ImageException(ImageException.Kind.UNDECODABLE, "the PNG data is broken or truncated");
             }
-            return new Pixels(ow, oh, channels, out);
+            return blocks.pixels();
         } catch (DataFormatException e) {
             throw new ImageException(ImageException.Kind.UNDECODABLE, "the PNG data is broken or truncated");
         } finally {
@@ -157,8 +149,8 @@ final class PngRows {
     }
 
     /** Adds row {@code y}'s pixels, as floats in [0, 1] composited onto white, to the block sums. */
-    private static void accumulate(Header header, byte[] row, int[] palette, int w, int y, int reduction,
-            float[] sums, int channels, int ow) {
+    private static void accumulate(Header header, byte[] row, int[] palette, int w, int reduction,
+            float[] sums, int ow) {
         if (header.colourType() == 2 && header.bitDepth() == 8) {
             accumulateRgb8(row, w, reduction, sums, ow);
             return;
@@ -215,18 +207,6 @@ final class PngRows {
             sums[o] += r * unit;
             sums[ow + o] += g * unit;
             sums[2 * ow + o] += b * unit;
-        }
-    }
-
-    /** Writes one row of block averages and clears the sums. */
-    private static void flush(float[] sums, float[] out, int oy, int rows, int w, int reduction, int channels,
-            int ow, int plane) {
-        for (int ox = 0; ox < ow; ox++) {
-            int count = rows * (Math.min(w, (ox + 1) * reduction) - ox * reduction);
-            for (int c = 0; c < channels; c++) {
-                out[c * plane + oy * ow + ox] = sums[c * ow + ox] / count;
-                sums[c * ow + ox] = 0f;
-            }
         }
     }
 
