@@ -4,6 +4,9 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.TraceContext;
+import io.micrometer.tracing.Tracer;
 import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.runtime.LoadedModel;
 import io.resnetservice.runtime.NativeEngine;
@@ -57,11 +60,22 @@ public final class BatchingExecutor implements AutoCloseable {
         final long enqueuedNanos = System.nanoTime();
         final long deadlineNanos;
         final CompletableFuture<float[][]> result = new CompletableFuture<>();
+        /** The submitting request's span, and the span of its wait in the queue; null when untraced. */
+        final TraceContext request;
+        final Span queued;
 
-        Job(float[] input, int images, long deadlineNanos) {
+        Job(float[] input, int images, long deadlineNanos, TraceContext request, Span queued) {
             this.input = input;
             this.images = images;
             this.deadlineNanos = deadlineNanos;
+            this.request = request;
+            this.queued = queued;
+        }
+
+        void dequeued(String outcome) {
+            if (queued != null) {
+                queued.tag("outcome", outcome).end();
+            }
         }
     }
 
@@ -76,11 +90,12 @@ public final class BatchingExecutor implements AutoCloseable {
     private final int aloneThreads;
     private final int loadedThreads;
     private final AtomicInteger runningPasses;
+    private final StageSpans spans;
     private volatile boolean accepting = true;
 
-    /** An executor whose passes always run on the engine's configured threads. */
+    /** An untraced executor whose passes always run on the engine's configured threads. */
     public BatchingExecutor(LoadedModel model, ResnetProperties.Batching settings, MeterRegistry registry) {
-        this(model, settings, registry, 0, 0, new AtomicInteger());
+        this(model, settings, registry, 0, 0, new AtomicInteger(), StageSpans.OFF);
     }
 
     /**
@@ -88,10 +103,12 @@ public final class BatchingExecutor implements AutoCloseable {
      *     worker's threads as the engine set them
      * @param loadedThreads intra-op threads for every other pass; 0: as the engine set them
      * @param runningPasses forward passes running now, shared by the executors of one service
+     * @param spans the queue-wait and forward-pass spans of traced requests
      */
     public BatchingExecutor(LoadedModel model, ResnetProperties.Batching settings, MeterRegistry registry,
-            int aloneThreads, int loadedThreads, AtomicInteger runningPasses) {
+            int aloneThreads, int loadedThreads, AtomicInteger runningPasses, StageSpans spans) {
         this.model = model;
+        this.spans = spans;
         this.settings = settings;
         this.aloneThreads = aloneThreads;
         this.loadedThreads = loadedThreads;
@@ -131,11 +148,12 @@ public final class BatchingExecutor implements AutoCloseable {
             throw new OverloadedException("the service is shutting down", Duration.ofSeconds(1));
         }
         if (!settings.enabled()) {
-            return timedForward(List.of(input), images);
+            return spans.inChild(FORWARD_SPAN, () -> timedForward(List.of(input), images));
         }
         long timeout = settings.requestTimeout().toNanos();
-        Job job = new Job(input, images, System.nanoTime() + timeout);
+        Job job = new Job(input, images, System.nanoTime() + timeout, spans.current(), spans.startChild(QUEUE_SPAN));
         if (!queue.offer(job)) {
+            job.dequeued("refused");
             throw new OverloadedException("the inference queue is full (" + settings.queueCapacity() + " requests)",
                     retryAfter());
         }
@@ -143,13 +161,16 @@ public final class BatchingExecutor implements AutoCloseable {
             return job.result.get(timeout, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             if (queue.remove(job)) {
+                job.dequeued("timed_out");
                 throw new OverloadedException("the request waited " + settings.requestTimeout().toMillis()
                         + " ms for the model", retryAfter());
             }
             // A worker holds it: the batch is running, so its answer is moments away.
             return join(job);
         } catch (InterruptedException e) {
-            queue.remove(job);
+            if (queue.remove(job)) {
+                job.dequeued("interrupted");
+            }
             Thread.currentThread().interrupt();
             throw new OverloadedException("interrupted while waiting for the model", retryAfter());
         } catch (ExecutionException e) {
@@ -171,6 +192,9 @@ public final class BatchingExecutor implements AutoCloseable {
     private static RuntimeException unwrap(ExecutionException e) {
         return e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
     }
+
+    static final String QUEUE_SPAN = "inference.queue";
+    static final String FORWARD_SPAN = "inference.forward";
 
     private Duration retryAfter() {
         return Duration.ofSeconds(1);
@@ -238,12 +262,16 @@ public final class BatchingExecutor implements AutoCloseable {
     /** Adds a job unless its deadline passed while it waited; returns the images now in the batch. */
     private int admit(Job job, List<Job> batch, int images) {
         long now = System.nanoTime();
-        queueWait.record(now - job.enqueuedNanos, TimeUnit.NANOSECONDS);
+        try (Tracer.SpanInScope scope = spans.scope(job.queued)) {
+            queueWait.record(now - job.enqueuedNanos, TimeUnit.NANOSECONDS);
+        }
         if (now > job.deadlineNanos) {
+            job.dequeued("timed_out");
             job.result.completeExceptionally(new OverloadedException("the request waited "
                     + settings.requestTimeout().toMillis() + " ms for the model", retryAfter()));
             return images;
         }
+        job.dequeued("taken");
         batch.add(job);
         return images + job.images;
     }
@@ -254,15 +282,31 @@ public final class BatchingExecutor implements AutoCloseable {
             return;
         }
         List<float[]> inputs = new ArrayList<>(batch.size());
+        List<TraceContext> requests = new ArrayList<>(batch.size());
         for (Job job : batch) {
             inputs.add(job.input);
+            requests.add(job.request);
         }
         float[][] rows;
-        try {
+        Span span = spans.startShared(FORWARD_SPAN, requests);
+        try (Tracer.SpanInScope scope = spans.scope(span)) {
+            if (span != null) {
+                span.tag("model", model.name()).tag("batch.images", images).tag("batch.requests", batch.size());
+            }
             rows = forwardCounted(inputs, images, threads);
+            if (span != null) {
+                span.tag("threads", threads[0]);
+            }
         } catch (RuntimeException e) {
+            if (span != null) {
+                span.error(e);
+            }
             batch.forEach(j -> j.result.completeExceptionally(e));
             throw e;
+        } finally {
+            if (span != null) {
+                span.end();
+            }
         }
         int row = 0;
         for (Job job : batch) {
@@ -305,6 +349,7 @@ public final class BatchingExecutor implements AutoCloseable {
         }
         Job left;
         while ((left = queue.poll()) != null) {
+            left.dequeued("stopped");
             left.result.completeExceptionally(new OverloadedException("the service stopped", Duration.ofSeconds(1)));
         }
     }

@@ -23,14 +23,20 @@ public class ClassificationService {
     private final MemoryBudget imageMemory;
     private final InferenceMetrics metrics;
     private final ModelExecutors executors;
+    private final StageSpans spans;
 
-    public ClassificationService(ResnetProperties properties, InferenceMetrics metrics, ModelExecutors executors) {
+    public ClassificationService(ResnetProperties properties, InferenceMetrics metrics, ModelExecutors executors,
+            StageSpans spans) {
         this.decoder = new ImageDecoder(properties.limits().maxPixels());
         this.imageMemory = new MemoryBudget(properties.limits().imageMemoryBytes(), properties.limits().imageMemoryWait());
         this.metrics = metrics;
         this.executors = executors;
+        this.spans = spans;
         metrics.imageMemory(imageMemory);
     }
+
+    static final String DECODE_SPAN = "image.decode";
+    static final String PREPROCESS_SPAN = "image.preprocess";
 
     /** Preprocessed images ready for the model, with each one's decoded size. */
     public record Batch(float[] tensor, int count, int[] widths, int[] heights) {}
@@ -62,8 +68,12 @@ public class ClassificationService {
             ImageDecoder.Plan plan = decoder.plan(bytes, model.preprocessor()::resizedSize);
             try (MemoryBudget.Lease lease = imageMemory.acquire(plan.memoryBytes())) {
                 Timer.Sample sample = Timer.start();
-                Pixels pixels = decoder.decode(bytes, plan);
-                model.preprocessor().apply(pixels, tensor, i * size);
+                Pixels pixels = spans.inChild(DECODE_SPAN, () -> decoder.decode(bytes, plan));
+                int offset = i * size;
+                spans.inChild(PREPROCESS_SPAN, () -> {
+                    model.preprocessor().apply(pixels, tensor, offset);
+                    return null;
+                });
                 sample.stop(preprocessTimer);
             }
             widths[i] = plan.size().width();

@@ -18,13 +18,14 @@ public class ModelExecutors implements DisposableBean {
 
     private final Map<String, BatchingExecutor> executors = new LinkedHashMap<>();
 
-    public ModelExecutors(ModelRegistry models, ResnetProperties properties, MeterRegistry registry) {
+    public ModelExecutors(ModelRegistry models, ResnetProperties properties, MeterRegistry registry,
+            StageSpans spans) {
         ResnetProperties.Threads threads = properties.threads();
         AtomicInteger runningPasses = new AtomicInteger();
         for (LoadedModel model : models.all()) {
             executors.put(model.name(), new BatchingExecutor(model,
                     properties.batching().resolved(threads.intraOpThreads()), registry,
-                    threads.intraOpAloneThreads(), threads.intraOpThreads(), runningPasses));
+                    threads.intraOpAloneThreads(), threads.intraOpThreads(), runningPasses, spans));
         }
     }
 

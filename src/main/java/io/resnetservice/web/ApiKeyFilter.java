@@ -26,8 +26,10 @@ import org.springframework.web.filter.OncePerRequestFilter;
 public class ApiKeyFilter extends OncePerRequestFilter {
 
     private final List<byte[]> keys;
+    private final TraceIds traceIds;
 
-    public ApiKeyFilter(ResnetProperties properties) {
+    public ApiKeyFilter(ResnetProperties properties, TraceIds traceIds) {
+        this.traceIds = traceIds;
         this.keys = properties.security().apiKeys().stream()
                 .filter(k -> !k.isBlank())
                 .map(k -> k.getBytes(StandardCharsets.UTF_8))
@@ -51,8 +53,10 @@ public class ApiKeyFilter extends OncePerRequestFilter {
         response.setStatus(HttpStatus.UNAUTHORIZED.value());
         response.setHeader("WWW-Authenticate", "Bearer");
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        String traceId = traceIds.current();
         response.getWriter().write("{\"type\":\"/problems/unauthorized\",\"title\":\"Unauthorized\",\"status\":401,"
-                + "\"detail\":\"send a valid API key as X-API-Key or Authorization: Bearer\"}");
+                + "\"detail\":\"send a valid API key as X-API-Key or Authorization: Bearer\""
+                + (traceId == null ? "" : ",\"" + TraceIds.MEMBER + "\":\"" + traceId + "\"") + "}");
     }
 
     private static String presented(HttpServletRequest request) {

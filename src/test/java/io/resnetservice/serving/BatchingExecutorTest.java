@@ -63,7 +63,7 @@ class BatchingExecutorTest {
         float[] input = image(3, 1);
         float[][] expected = model.forward(input, 1);
         try (BatchingExecutor executor = new BatchingExecutor(model, settings(8, Duration.ZERO, 64,
-                Duration.ofSeconds(30)), registry, 2, 1, running)) {
+                Duration.ofSeconds(30)), registry, 2, 1, running, StageSpans.OFF)) {
             DistributionSummary threads = registry.get("inference.forward.threads").summary();
             assertArrayEquals(expected[0], executor.submit(input, 1)[0], 1e-4f);
             assertEquals(1, threads.count());

@@ -16,9 +16,23 @@ public final class Http {
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String base;
+    private final String[] headers;
 
     public Http(int port) {
-        this.base = "http://localhost:" + port;
+        this("http://localhost:" + port, new String[0]);
+    }
+
+    private Http(String base, String[] headers) {
+        this.base = base;
+        this.headers = headers;
+    }
+
+    /** A client that sends this header with every request as well. */
+    public Http with(String name, String value) {
+        String[] more = java.util.Arrays.copyOf(headers, headers.length + 2);
+        more[headers.length] = name;
+        more[headers.length + 1] = value;
+        return new Http(base, more);
     }
 
     public record Response(int status, String contentType, String body) {
@@ -45,6 +59,9 @@ public final class Http {
     }
 
     private Response send(HttpRequest.Builder builder) {
+        if (headers.length > 0) {
+            builder.headers(headers);
+        }
         try {
             HttpResponse<String> r = CLIENT.send(builder.timeout(Duration.ofSeconds(60)).build(),
                     HttpResponse.BodyHandlers.ofString());
