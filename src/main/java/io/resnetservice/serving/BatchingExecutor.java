@@ -132,6 +132,9 @@ public final class BatchingExecutor implements AutoCloseable {
                 .register(registry);
         Gauge.builder("inference.queue.depth", queue, BlockingQueue::size)
                 .description("Requests waiting for a forward pass").tag("model", name).register(registry);
+        Gauge.builder("inference.queue.capacity", settings, ResnetProperties.Batching::queueCapacity)
+                .description("Requests that may wait at most; more are answered 503").tag("model", name)
+                .register(registry);
         if (settings.enabled()) {
             for (int i = 0; i < settings.workers(); i++) {
                 Thread worker = new Thread(this::work, "batcher-" + name + "-" + i);

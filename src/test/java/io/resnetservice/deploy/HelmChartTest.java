@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.HTTPGetAction;
@@ -18,12 +21,17 @@ import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.resnetservice.support.Http;
+import io.resnetservice.support.Multipart;
+import io.resnetservice.support.TestImages;
 import io.resnetservice.support.RandomModelServiceTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 
@@ -106,6 +114,10 @@ class HelmChartTest extends RandomModelServiceTest {
         assertTrue(pod.getTerminationGracePeriodSeconds() > preStop + phase,
                 "the grace period covers the preStop sleep and Spring's shutdown phase");
         assertTrue(container.getResources().getLimits().containsKey("memory"));
+        assertEquals(null, env(container, "MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_OTLP_ENDPOINT"),
+                "no endpoint by default: an empty one would switch the exporter on");
+        assertTrue(manifests.stream().noneMatch(JsonNode.class::isInstance), "no dashboard, rule or monitor by default");
+        assertEquals(1, manifests.stream().filter(ConfigMap.class::isInstance).count(), "only the application's ConfigMap");
     }
 
     @Test
@@ -115,8 +127,7 @@ class HelmChartTest extends RandomModelServiceTest {
         Ingress ingress = only(manifests, Ingress.class);
         HorizontalPodAutoscaler hpa = only(manifests, HorizontalPodAutoscaler.class);
         PodDisruptionBudget pdb = only(manifests, PodDisruptionBudget.class);
-        JsonNode serviceMonitor = manifests.stream().filter(JsonNode.class::isInstance).map(JsonNode.class::cast)
-                .findFirst().orElseThrow();
+        JsonNode serviceMonitor = custom(manifests, "ServiceMonitor");
 
         String name = deployment.getMetadata().getName();
         assertEquals(name, hpa.getSpec().getScaleTargetRef().getName());
@@ -139,6 +150,89 @@ class HelmChartTest extends RandomModelServiceTest {
                 && e.getValueFrom().getSecretKeyRef().getName().equals("resnet-api-keys")));
         assertEquals("gpu", container.getEnv().stream().filter(e -> e.getName().equals("RESNET_DEVICE"))
                 .findFirst().orElseThrow().getValue());
+        assertEquals("http://otel-collector.observability:4318/v1/traces", env(container,
+                "MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_OTLP_ENDPOINT"));
+        assertEquals("0.25", env(container, "MANAGEMENT_TRACING_SAMPLING_PROBABILITY"));
+    }
+
+    static JsonNode custom(List<Object> manifests, String kind) {
+        List<JsonNode> found = manifests.stream().filter(JsonNode.class::isInstance).map(JsonNode.class::cast)
+                .filter(n -> n.path("kind").asText().equals(kind)).toList();
+        assertEquals(1, found.size(), kind);
+        return found.get(0);
+    }
+
+    static String env(Container container, String name) {
+        return container.getEnv().stream().filter(e -> e.getName().equals(name)).findFirst()
+                .map(e -> e.getValue()).orElse(null);
+    }
+
+    @Test
+    void theDashboardAndTheAlertsReadOnlyMetricsTheServiceExports() throws Exception {
+        // Meters tagged by outcome exist once a request has had that outcome.
+        assertEquals(200, http.post("/api/v1/classify", new Multipart().file("image", "x.png", "image/png",
+                TestImages.png(TestImages.grey(28, 28, 1)))).status());
+        assertEquals(400, http.post("/api/v1/classify", "image/png", "not a png".getBytes()).status());
+        String scrape = http.get("/actuator/prometheus").body();
+        Set<String> exported = PromQl.exposed(scrape);
+
+        List<Object> manifests = render(true);
+        ConfigMap dashboardMap = manifests.stream().filter(ConfigMap.class::isInstance).map(ConfigMap.class::cast)
+                .filter(c -> c.getMetadata().getName().endsWith("-dashboard")).findFirst().orElseThrow();
+        assertEquals("1", dashboardMap.getMetadata().getLabels().get("grafana_dashboard"), "the Grafana sidecar's label");
+        assertEquals("ML", dashboardMap.getMetadata().getAnnotations().get("grafana_folder"));
+        JsonNode dashboard = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .readTree(dashboardMap.getData().get("resnet-service.json"));
+        Map<String, String> queries = new LinkedHashMap<>();
+        for (JsonNode panel : dashboard.get("panels")) {
+            for (JsonNode target : panel.path("targets")) {
+                queries.put(panel.get("title").asText() + " " + target.get("refId").asText(), target.get("expr").asText());
+            }
+        }
+        for (JsonNode variable : dashboard.at("/templating/list")) {
+            if (variable.path("type").asText().equals("query")) {
+                queries.put("variable " + variable.get("name").asText(), variable.at("/query/query").asText());
+            }
+        }
+        JsonNode rule = custom(manifests, "PrometheusRule");
+        assertEquals("prometheus", rule.at("/metadata/labels/release").asText());
+        Set<String> alerts = new LinkedHashSet<>();
+        for (JsonNode r : rule.at("/spec/groups/0/rules")) {
+            alerts.add(r.get("alert").asText());
+            queries.put("alert " + r.get("alert").asText(), r.get("expr").asText());
+            assertTrue(r.get("expr").asText().contains("namespace=\"ml\", application=\"resnet-service\""),
+                    "the default selector scopes the rule to the release: " + r.get("expr").asText());
+        }
+        assertEquals(Set.of("ResnetServiceServerErrors", "ResnetServiceOverloaded", "ResnetServiceSlow",
+                "ResnetServiceQueueNearCapacity", "ResnetServiceNotReady", "ResnetServiceMemoryNearLimit"), alerts);
+        assertTrue(queries.get("alert ResnetServiceSlow").contains("> 1.5"), "thresholds come from the values");
+
+        Set<String> read = new LinkedHashSet<>();
+        for (Map.Entry<String, String> query : queries.entrySet()) {
+            Set<String> names = PromQl.metricNames(query.getValue());
+            assertFalse(names.isEmpty(), query.getKey() + " reads no metric: " + query.getValue());
+            for (String name : names) {
+                assertTrue(exported.contains(name), query.getKey() + " reads " + name
+                        + ", which the service does not export: " + query.getValue());
+            }
+            read.addAll(names);
+        }
+        assertTrue(read.containsAll(List.of("inference_requests_seconds_bucket", "http_server_requests_seconds_count",
+                "inference_queue_depth", "inference_queue_seconds_bucket", "inference_batch_size_images_bucket",
+                "inference_forward_seconds_bucket", "inference_images_total", "jvm_memory_used_bytes",
+                "process_memory_resident_bytes", "model_load_seconds", "service_ready")), "the dashboard's panels: " + read);
+        assertTrue(scrape.lines().anyMatch(l -> l.startsWith("service_ready{") && l.contains("application=\"resnet-service\"")
+                && l.endsWith(" 1.0")), "the running service reports itself ready, with the label the queries select on");
+    }
+
+    @Test
+    void metricNamesAreReadFromPromQl() {
+        assertEquals(Set.of("a_total", "b:ratio", "c_bucket"), PromQl.metricNames(
+                "sum by (pod, le) (rate(a_total{x=\"by (y)\", z=~\"5..\"}[$__rate_interval])) / on (pod) b:ratio"
+                        + " > bool 0.9 and histogram_quantile(0.99, c_bucket{q=\"$ns\"}) offset 5m"));
+        assertEquals(Set.of("service_ready"), PromQl.metricNames("label_values(service_ready{a=\"b\"}, namespace)"));
+        assertEquals(Set.of("http_server_requests_seconds_count", "process_cpu_usage"),
+                PromQl.exposed("# HELP x\nhttp_server_requests_seconds_count{a=\"b\"} 1.0\nprocess_cpu_usage 0.5\n"));
     }
 
     private static void assertNullReplicas(Deployment deployment) {

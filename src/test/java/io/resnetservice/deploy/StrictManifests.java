@@ -34,7 +34,7 @@ final class StrictManifests {
                 }
             });
 
-    /** Kinds the chart renders, by apiVersion/kind. ServiceMonitor is a CRD fabric8 does not model here. */
+    /** Kinds the chart renders, by apiVersion/kind. ServiceMonitor and PrometheusRule are CRDs fabric8 does not model here. */
     static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
             "apps/v1/Deployment", Deployment.class,
             "v1/Service", Service.class,
@@ -59,7 +59,7 @@ final class StrictManifests {
     static Object parse(String doc) throws Exception {
         JsonNode tree = YAML.readTree(doc);
         String key = tree.path("apiVersion").asText() + "/" + tree.path("kind").asText();
-        if (key.equals("monitoring.coreos.com/v1/ServiceMonitor")) {
+        if (key.equals("monitoring.coreos.com/v1/ServiceMonitor") || key.equals("monitoring.coreos.com/v1/PrometheusRule")) {
             return tree;
         }
         Class<? extends HasMetadata> type = KINDS.get(key);
