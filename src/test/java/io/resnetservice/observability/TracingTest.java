@@ -154,6 +154,16 @@ class TracingTest {
     }
 
     @Test
+    void aV2ErrorCarriesTheTraceIdToo() {
+        String trace = hex(16);
+        Http.Response r = caller(trace, hex(8)).post("/v2/models/" + io.resnetservice.support.TestModels.NAME + "/infer",
+                "application/json", "{\"inputs\": []}".getBytes());
+        assertEquals(400, r.status(), r.body());
+        assertTrue(r.json().has("error"), r.body());
+        assertEquals(trace, r.json().get("traceId").asString());
+    }
+
+    @Test
     void requestsSharingAForwardPassAreLinkedToIt() throws Exception {
         String first = hex(16);
         String second = hex(16);

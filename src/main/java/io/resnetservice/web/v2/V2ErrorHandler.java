@@ -2,6 +2,7 @@ package io.resnetservice.web.v2;
 
 import io.resnetservice.image.ImageException;
 import io.resnetservice.serving.BatchingExecutor;
+import io.resnetservice.web.TraceIds;
 import java.util.Map;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -16,6 +17,12 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 @Order(Ordered.HIGHEST_PRECEDENCE)
 @RestControllerAdvice(assignableTypes = V2Controller.class)
 public class V2ErrorHandler {
+
+    private final TraceIds traceIds;
+
+    public V2ErrorHandler(TraceIds traceIds) {
+        this.traceIds = traceIds;
+    }
 
     @ExceptionHandler(V2Exception.class)
     ResponseEntity<Map<String, String>> v2(V2Exception e) {
@@ -32,7 +39,7 @@ public class V2ErrorHandler {
     ResponseEntity<Map<String, String>> overloaded(BatchingExecutor.OverloadedException e) {
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
                 .header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, e.retryAfter().toSeconds())))
-                .body(Map.of("error", e.getMessage()));
+                .body(body(e.getMessage()));
     }
 
     @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
@@ -40,7 +47,13 @@ public class V2ErrorHandler {
         return error(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "send the inference request as application/json");
     }
 
-    static ResponseEntity<Map<String, String>> error(HttpStatus status, String message) {
-        return ResponseEntity.status(status).body(Map.of("error", message));
+    ResponseEntity<Map<String, String>> error(HttpStatus status, String message) {
+        return ResponseEntity.status(status).body(body(message));
+    }
+
+    /** The protocol's error member, and the trace id (as in v1's problem details) when there is one. */
+    private Map<String, String> body(String message) {
+        String traceId = traceIds.current();
+        return traceId == null ? Map.of("error", message) : Map.of("error", message, TraceIds.MEMBER, traceId);
     }
 }
