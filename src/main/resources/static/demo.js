@@ -21,6 +21,13 @@
       ['Classes', format(model.labels.length)],
       ['Device', model.device],
       ['Test accuracy', accuracy ? `${(accuracy * 100).toFixed(2)} %` : 'not measured'],
+      ['Framing', model.preprocess && model.preprocess.crop === 'object'
+        ? 'the item is cropped from a plain backdrop' : 'the whole image'],
+      ['Not recognised', model.outOfDistribution
+        ? `${model.outOfDistribution.method} distance of the features above ${model.outOfDistribution.threshold.toFixed(1)}`
+        : 'not checked'],
+      ['Calibration', model.calibration
+        ? `temperature ${model.calibration.temperature.toFixed(2)}` : 'none'],
     ];
     for (const [term, value] of rows) {
       const dt = document.createElement('dt');
@@ -73,6 +80,13 @@
       }
       const result = body.results[0];
       timing.textContent = `${result.width} × ${result.height} px, answered in ${millis} ms`;
+      if (result.outOfDistribution) {
+        const verdict = item.querySelector('.verdict');
+        verdict.textContent = `Not recognised: this does not look like anything the model was trained on`
+          + ` (score ${result.oodScore.toFixed(1)}). The scores below are a guess.`;
+        verdict.hidden = false;
+        item.classList.add('unrecognised');
+      }
       const list = item.querySelector('.predictions');
       for (const p of result.predictions) {
         const li = document.createElement('li');

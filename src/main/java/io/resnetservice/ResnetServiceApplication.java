@@ -2,6 +2,7 @@ package io.resnetservice;
 
 import ai.djl.engine.Engine;
 import ai.djl.util.Utils;
+import io.resnetservice.training.CalibrateCommand;
 import io.resnetservice.training.EvaluateCommand;
 import io.resnetservice.training.TrainCommand;
 import java.util.Arrays;
@@ -33,6 +34,8 @@ public class ResnetServiceApplication {
                        --data DIR --out DIR --epochs N --batch-size N --lr X --weight-decay X --seed N
                        --limit N --resume --crop-padding N --input-size N --erase P --label-smoothing X
                        --low-res-epochs N --low-res-size N --ema DECAY --precision fp32|bf16
+                   java -jar resnet-service.jar calibrate [options]  fit the temperature and out-of-distribution
+                       --model DIR --data DIR                        statistics of a Fashion-MNIST model folder
                    java -jar resnet-service.jar evaluate [options]   score a model folder on the test set
                        --model DIR --data DIR
                    java -jar resnet-service.jar engine               print the PyTorch engine's facts
@@ -40,7 +43,7 @@ public class ResnetServiceApplication {
             """;
 
     /** What a command line asks for: a subcommand to run, the web service, or the usage text. */
-    enum Command { TRAIN, EVALUATE, ENGINE, SERVE, HELP, UNKNOWN }
+    enum Command { TRAIN, CALIBRATE, EVALUATE, ENGINE, SERVE, HELP, UNKNOWN }
 
     static Command command(String[] args) {
         if (args.length == 0) {
@@ -48,6 +51,7 @@ public class ResnetServiceApplication {
         }
         return switch (args[0]) {
             case "train" -> Command.TRAIN;
+            case "calibrate" -> Command.CALIBRATE;
             case "evaluate" -> Command.EVALUATE;
             case "engine" -> Command.ENGINE;
             case "--help", "-h", "help" -> Command.HELP;
@@ -64,6 +68,7 @@ public class ResnetServiceApplication {
         String[] rest = args.length > 0 ? Arrays.copyOfRange(args, 1, args.length) : args;
         switch (command(args)) {
             case TRAIN -> TrainCommand.main(rest);
+            case CALIBRATE -> CalibrateCommand.main(rest);
             case EVALUATE -> EvaluateCommand.main(rest);
             case ENGINE -> engine();
             case SERVE -> SpringApplication.run(ResnetServiceApplication.class, args);

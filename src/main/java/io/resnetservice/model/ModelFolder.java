@@ -150,6 +150,30 @@ public final class ModelFolder {
         }
     }
 
+    /**
+     * The fitted out-of-distribution statistics model.json names, checked against the network they
+     * belong to (its classes and the width of its features); empty when it names none.
+     */
+    public Optional<FeatureGaussians> outOfDistribution(int featureWidth) {
+        ModelSpec.OutOfDistribution ood = spec.outOfDistribution();
+        if (ood == null) {
+            return Optional.empty();
+        }
+        FeatureGaussians gaussians;
+        try (InputStream in = new BufferedInputStream(source.open(ood.statistics()))) {
+            gaussians = FeatureGaussians.read(in);
+        } catch (IOException | RuntimeException e) {
+            throw new ModelLoadException(source.describe(ood.statistics()) + ": cannot read the out-of-distribution"
+                    + " statistics: " + rootMessage(e), e);
+        }
+        if (gaussians.classes() != labels.size() || gaussians.dim() != featureWidth) {
+            throw new ModelLoadException(source.describe(ood.statistics()) + ": statistics for " + gaussians.classes()
+                    + " classes of " + gaussians.dim() + " features, but the network has " + labels.size()
+                    + " classes of " + featureWidth, null);
+        }
+        return Optional.of(gaussians);
+    }
+
     /** SHA-256 of a file of the folder, hex encoded. */
     public String sha256Of(String fileName) {
         try (InputStream in = new DigestInputStream(source.open(fileName), sha256())) {

@@ -19,7 +19,9 @@ public record ModelSpec(
         String weights,
         String labels,
         Input input,
-        Preprocess preprocess) {
+        Preprocess preprocess,
+        Calibration calibration,
+        OutOfDistribution outOfDistribution) {
 
     public static final String FILE_NAME = "model.json";
 
@@ -44,6 +46,46 @@ public record ModelSpec(
         if (preprocess.mean().size() != input.channels() || preprocess.std().size() != input.channels()) {
             throw new IllegalArgumentException("model.json: preprocess.mean and preprocess.std need one value per input channel");
         }
+        if (outOfDistribution != null && format == Format.TORCHSCRIPT) {
+            throw new IllegalArgumentException("model.json: outOfDistribution needs the network's features, which a"
+                    + " TorchScript module does not expose");
+        }
+    }
+
+    /** The same model without calibration or out-of-distribution statistics (what {@code calibrate} starts from). */
+    public ModelSpec withoutFittedStatistics() {
+        return new ModelSpec(name, architecture, depth, variant, format, weights, labels, input, preprocess, null, null);
+    }
+
+    public ModelSpec with(Calibration calibration, OutOfDistribution outOfDistribution) {
+        return new ModelSpec(name, architecture, depth, variant, format, weights, labels, input, preprocess, calibration,
+                outOfDistribution);
+    }
+
+    /** Temperature scaling: probabilities are {@code softmax(logits / temperature)}. */
+    public record Calibration(double temperature, String fittedOn) {
+        public Calibration {
+            if (!(temperature > 0) || Double.isInfinite(temperature)) {
+                throw new IllegalArgumentException("model.json: calibration.temperature must be a positive number");
+            }
+        }
+    }
+
+    /**
+     * How far an image lies from the training data: {@code method} (mahalanobis: {@link FeatureGaussians}
+     * in the file {@code statistics}), and the score above which it is reported out of distribution,
+     * chosen so that {@code inDistributionPassRate} of held-out in-distribution images stay below it.
+     */
+    public record OutOfDistribution(String method, String statistics, double threshold, Double inDistributionPassRate) {
+        public OutOfDistribution {
+            if (!"mahalanobis".equals(method)) {
+                throw new IllegalArgumentException("model.json: outOfDistribution.method must be \"mahalanobis\"");
+            }
+            Objects.requireNonNull(statistics, "model.json: outOfDistribution.statistics (a file name) is required");
+            if (!(threshold > 0) || Double.isInfinite(threshold)) {
+                throw new IllegalArgumentException("model.json: outOfDistribution.threshold must be a positive number");
+            }
+        }
     }
 
     public enum Format {
@@ -66,7 +108,7 @@ public record ModelSpec(
         }
     }
 
-    /** How the model wants its pixels: colour mode, geometry, optional inversion, normalisation. */
+    /** How the model wants its pixels: colour mode, geometry, optional inversion and framing, normalisation. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Preprocess(
             Colour colour,
@@ -75,9 +117,11 @@ public record ModelSpec(
             Filter filter,
             Background background,
             List<Float> mean,
-            List<Float> std) {
+            List<Float> std,
+            Crop crop) {
 
         public Preprocess {
+            crop = crop == null ? Crop.NONE : crop;
             filter = filter == null ? Filter.BILINEAR : filter;
             Objects.requireNonNull(colour, "model.json: preprocess.colour (grayscale or rgb) is required");
             resize = resize == null ? Resize.SHORTER_SIDE_CROP : resize;
@@ -104,6 +148,17 @@ public record ModelSpec(
         @JsonProperty("bilinear") BILINEAR,
         /** Area averaging: undoes an upscale most faithfully (small items photographed or enlarged). */
         @JsonProperty("area") AREA
+    }
+
+    public enum Crop {
+        /** The whole frame. */
+        @JsonProperty("none") NONE,
+        /**
+         * The item against a near-uniform background (estimated from the border), cropped to its bounding
+         * box and with that background made the canvas colour, as product photos became Fashion-MNIST
+         * (trim, then fit). The whole frame where the border is not uniform.
+         */
+        @JsonProperty("object") OBJECT
     }
 
     public enum Background {

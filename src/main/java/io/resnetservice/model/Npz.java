@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -14,10 +15,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
 
 /**
- * Reads NumPy's {@code .npz} (a zip of {@code .npy} files), as {@code numpy.savez} writes it, for
- * little-endian float32 arrays in C order: what {@code tools/torchvision_export.py} produces.
+ * Reads and writes NumPy's {@code .npz} (a zip of {@code .npy} files), as {@code numpy.savez} writes
+ * it, for little-endian float32 arrays in C order: what {@code tools/torchvision_export.py} produces.
  */
 public final class Npz {
 
@@ -50,6 +52,33 @@ public final class Npz {
             throw new IOException("not an .npz file (no arrays found)");
         }
         return arrays;
+    }
+
+    /** Writes {@code arrays} as an .npz that {@code numpy.load} and {@link #read} read back. */
+    public static void write(OutputStream out, Map<String, Array> arrays) throws IOException {
+        ZipOutputStream zip = new ZipOutputStream(out);
+        for (Map.Entry<String, Array> entry : arrays.entrySet()) {
+            zip.putNextEntry(new ZipEntry(entry.getKey() + ".npy"));
+            Array array = entry.getValue();
+            StringBuilder shape = new StringBuilder();
+            for (long d : array.shape()) {
+                shape.append(d).append(", ");
+            }
+            String dims = array.shape().length == 1 ? shape.toString().strip() : shape.substring(0, Math.max(0, shape.length() - 2));
+            String header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims + "), }";
+            int total = 10 + header.length() + 1;
+            header = header + " ".repeat((64 - total % 64) % 64) + "\n";
+            ByteBuffer head = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN);
+            head.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0)
+                    .putShort((short) header.length());
+            zip.write(head.array());
+            zip.write(header.getBytes(StandardCharsets.ISO_8859_1));
+            ByteBuffer data = ByteBuffer.allocate(array.data().length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            data.asFloatBuffer().put(array.data());
+            zip.write(data.array());
+            zip.closeEntry();
+        }
+        zip.finish();
     }
 
     public static Array readNpy(byte[] bytes, String name) throws IOException {

@@ -75,6 +75,11 @@ public final class ResNet extends SequentialBlock {
         return head;
     }
 
+    /** Width of the features the head's {@code fc} reads: the last stage's output channels. */
+    public int featureWidth() {
+        return (int) head.fc().getParameters().get("weight").getArray().getShape().get(1);
+    }
+
     /** conv7x7/2 ({@code conv1}), BatchNorm ({@code bn1}), ReLU, max pooling 3x3/2. */
     public static final class Stem extends SequentialBlock {
         private final Conv2d conv1;

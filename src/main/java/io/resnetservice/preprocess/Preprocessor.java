@@ -7,8 +7,8 @@ import java.util.List;
 
 /**
  * Pixels to the model's input tensor (CHW floats), following the model folder's {@code model.json}:
- * colour mode, optional background inversion, geometry (torchvision's shorter-side resize and center
- * crop, or fit-and-pad), then per-channel normalisation.
+ * colour mode, optional background inversion, optional object framing ({@link ObjectFrame}), geometry
+ * (torchvision's shorter-side resize and center crop, or fit-and-pad), then per-channel normalisation.
  */
 public final class Preprocessor {
 
@@ -66,12 +66,20 @@ public final class Preprocessor {
                 planes[c] = new Plane(inverted, 0);
             }
         }
+        int pw = pixels.width();
+        int ph = pixels.height();
+        if (recipe.crop() == ModelSpec.Crop.OBJECT) {
+            ObjectFrame.Framed framed = ObjectFrame.of(planes, pw, ph, recipe.background() == ModelSpec.Background.DARK);
+            planes = framed.planes();
+            pw = framed.width();
+            ph = framed.height();
+        }
         int w = input.width();
         int h = input.height();
         for (int c = 0; c < planes.length; c++) {
             float[] geometry = switch (recipe.resize()) {
-                case FIT_PAD -> fitPad(planes[c], pixels.width(), pixels.height(), w, h, filter);
-                case SHORTER_SIDE_CROP -> shorterSideCrop(planes[c], pixels.width(), pixels.height(), w, h);
+                case FIT_PAD -> fitPad(planes[c], pw, ph, w, h, filter);
+                case SHORTER_SIDE_CROP -> shorterSideCrop(planes[c], pw, ph, w, h);
             };
             normalizeInto(geometry, c, out, offset);
         }
@@ -94,7 +102,7 @@ public final class Preprocessor {
     private boolean applyToRgb8(Pixels pixels, float[] out, int offset) {
         Pixels.Rgb8 rgb8 = pixels.rgb8();
         if (rgb8 == null || input.channels() != 3 || recipe.resize() != ModelSpec.Resize.SHORTER_SIDE_CROP
-                || recipe.background() != ModelSpec.Background.KEEP) {
+                || recipe.background() != ModelSpec.Background.KEEP || recipe.crop() != ModelSpec.Crop.NONE) {
             return false;
         }
         int w = input.width();

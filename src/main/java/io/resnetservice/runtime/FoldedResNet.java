@@ -69,9 +69,11 @@ public final class FoldedResNet implements Forward {
     private final List<Residual> blocks;
     private final NDArray fcWeight;
     private final NDArray fcBias;
+    private final boolean features;
 
     private FoldedResNet(NDManager weights, boolean channelsLast, Conv stem, List<Residual> blocks,
-            NDArray fcWeight, NDArray fcBias) {
+            NDArray fcWeight, NDArray fcBias, boolean features) {
+        this.features = features;
         this.weights = weights;
         this.channelsLast = channelsLast;
         this.stem = stem;
@@ -85,6 +87,11 @@ public final class FoldedResNet implements Forward {
      * {@code net} is not a {@link ResNet} (a TorchScript module, say) or holds layers it does not know.
      */
     public static Optional<FoldedResNet> compile(Block net, NDManager parent, boolean channelsLast) {
+        return compile(net, parent, channelsLast, false);
+    }
+
+    /** As {@link #compile(Block, NDManager, boolean)}; with {@code features}, logits rows continue with the features. */
+    public static Optional<FoldedResNet> compile(Block net, NDManager parent, boolean channelsLast, boolean features) {
         if (!(net instanceof ResNet resnet)) {
             return Optional.empty();
         }
@@ -115,7 +122,7 @@ public final class FoldedResNet implements Forward {
             NDArray fcBias = fc.getParameters().get("bias").getArray().duplicate();
             fcWeight.attach(manager);
             fcBias.attach(manager);
-            return Optional.of(new FoldedResNet(manager, channelsLast, stemConvs.get(0), blocks, fcWeight, fcBias));
+            return Optional.of(new FoldedResNet(manager, channelsLast, stemConvs.get(0), blocks, fcWeight, fcBias, features));
         } catch (UnsupportedLayout e) {
             manager.close();
             return Optional.empty();
@@ -165,8 +172,14 @@ public final class FoldedResNet implements Forward {
         NDArray flat = features.reshape(features.getShape().get(0), -1);
         features.close();
         NDArray logits = Linear.linear(flat, fcWeight, fcBias).singletonOrThrow();
+        if (!this.features) {
+            flat.close();
+            return logits;
+        }
+        NDArray both = logits.concat(flat, 1);
+        logits.close();
         flat.close();
-        return logits;
+        return both;
     }
 
     /**
@@ -197,6 +210,11 @@ public final class FoldedResNet implements Forward {
 
     List<Residual> blocks() {
         return blocks;
+    }
+
+    /** Whether rows of logits continue with the penultimate features. */
+    boolean features() {
+        return features;
     }
 
     NDArray fcWeight() {

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
+import io.resnetservice.model.ResNet;
 
 /**
  * A network ready for inference: maps an input batch to logits on the device it was built for. Chosen
@@ -12,7 +13,10 @@ import ai.djl.nn.Block;
  */
 public interface Forward extends AutoCloseable {
 
-    /** Logits for {@code input} ({@code batch x C x H x W}). */
+    /**
+     * Logits for {@code input} ({@code batch x C x H x W}); built with features, each row continues with
+     * the network's penultimate features (after global pooling, before {@code fc}).
+     */
     NDArray forward(NDArray input);
 
     /** How it runs: {@code onednn}, {@code folded} (channels-last), {@code folded-nchw} or {@code blocks}. */
@@ -27,13 +31,24 @@ public interface Forward extends AutoCloseable {
      * does not recognise, such as a TorchScript module, always runs as built).
      */
     static Forward of(Block block, NDManager manager, Execution settings) {
+        return of(block, manager, settings, false);
+    }
+
+    /**
+     * As {@link #of(Block, NDManager, Execution)}, with the penultimate features after the logits when
+     * {@code features} is set: only our {@link ResNet}s have them.
+     */
+    static Forward of(Block block, NDManager manager, Execution settings, boolean features) {
+        if (features && !(block instanceof ResNet)) {
+            throw new IllegalArgumentException("only this project's ResNets expose their penultimate features");
+        }
         boolean oneDnn = settings.foldBatchNorm() && settings.fusedOneDnn()
                 && Device.Type.CPU.equals(manager.getDevice().getDeviceType());
         FoldedResNet folded = settings.foldBatchNorm()
-                ? FoldedResNet.compile(block, manager, settings.channelsLast() && !oneDnn).orElse(null)
+                ? FoldedResNet.compile(block, manager, settings.channelsLast() && !oneDnn, features).orElse(null)
                 : null;
         if (folded == null) {
-            return new BlockForward(block);
+            return new BlockForward(block, features);
         }
         if (!oneDnn) {
             return folded;

@@ -8,9 +8,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.pytorch.jni.JniUtils;
+import io.resnetservice.model.FeatureGaussians;
 import io.resnetservice.model.ModelFolder;
 import io.resnetservice.model.ModelLoadException;
 import io.resnetservice.model.ModelSpec;
+import io.resnetservice.model.ResNet;
 import io.resnetservice.preprocess.Preprocessor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,6 +31,11 @@ public final class LoadedModel implements AutoCloseable {
     private final Model model;
     private final Block block;
     private final Forward forward;
+    /** Whether the forward's rows continue with the penultimate features (our ResNets: yes). */
+    private final boolean features;
+    private final int featureWidth;
+    private final FeatureGaussians ood;
+    private final double temperature;
     private final Preprocessor preprocessor;
     private final String weightsSha256;
     private final long parameterCount;
@@ -40,7 +47,11 @@ public final class LoadedModel implements AutoCloseable {
         this.folder = folder;
         this.model = model;
         this.block = model.getBlock();
-        this.forward = Forward.of(block, model.getNDManager(), execution);
+        this.features = block instanceof ResNet;
+        this.forward = Forward.of(block, model.getNDManager(), execution, features);
+        this.featureWidth = features ? ((ResNet) block).featureWidth() : 0;
+        this.ood = folder.outOfDistribution(featureWidth).orElse(null);
+        this.temperature = folder.spec().calibration() == null ? 1 : folder.spec().calibration().temperature();
         this.preprocessor = new Preprocessor(folder.spec().input(), folder.spec().preprocess());
         this.weightsSha256 = weightsSha256;
         // TorchScript modules do not say which tensors are trainable; their count includes BN statistics.
@@ -101,24 +112,91 @@ public final class LoadedModel implements AutoCloseable {
      * @return softmax probabilities, one row per image
      */
     public float[][] forward(float[] input, int batch) {
-        return run(List.of(input), batch, true);
+        return outputs(List.of(input), batch).probabilities();
+    }
+
+    /** As {@link #outputs(List, int)}, probabilities only. */
+    public float[][] forward(List<float[]> parts, int batch) {
+        return outputs(parts, batch).probabilities();
     }
 
     /**
-     * As {@link #forward(float[], int)} for a batch that arrives in parts (one per request), laid end to
+     * Probabilities (calibrated where model.json says so) and out-of-distribution scores (where the
+     * folder has fitted statistics) for a batch that arrives in parts (one per request), laid end to
      * end: they are copied straight into the native input buffer, with no batch-sized array in between.
      */
-    public float[][] forward(List<float[]> parts, int batch) {
-        return run(parts, batch, true);
-    }
-
-    /** The network's raw outputs, before softmax. */
-    public float[][] logits(float[] input, int batch) {
-        return run(List.of(input), batch, false);
-    }
-
-    private float[][] run(List<float[]> parts, int batch, boolean softmax) {
+    public Outputs outputs(List<float[]> parts, int batch) {
         int classes = labels().size();
+        int width = classes + featureWidth;
+        float[] flat = pass(parts, batch);
+        float[][] probabilities = new float[batch][];
+        float[] scores = ood == null ? null : new float[batch];
+        for (int i = 0; i < batch; i++) {
+            probabilities[i] = softmax(flat, i * width, classes, temperature);
+            if (scores != null) {
+                scores[i] = (float) ood.score(flat, i * width + classes);
+            }
+        }
+        return new Outputs(probabilities, scores);
+    }
+
+    /** The network's raw outputs, before calibration and softmax. */
+    public float[][] logits(float[] input, int batch) {
+        int classes = labels().size();
+        int width = classes + featureWidth;
+        float[] flat = pass(List.of(input), batch);
+        float[][] rows = new float[batch][];
+        for (int i = 0; i < batch; i++) {
+            rows[i] = Arrays.copyOfRange(flat, i * width, i * width + classes);
+        }
+        return rows;
+    }
+
+    /** The penultimate features (after global pooling), {@link #featureWidth()} per image, end to end. */
+    public float[] features(float[] input, int batch) {
+        if (!features) {
+            throw new UnsupportedOperationException(name() + " does not expose its features");
+        }
+        int classes = labels().size();
+        int width = classes + featureWidth;
+        float[] flat = pass(List.of(input), batch);
+        float[] out = new float[batch * featureWidth];
+        for (int i = 0; i < batch; i++) {
+            System.arraycopy(flat, i * width + classes, out, i * featureWidth, featureWidth);
+        }
+        return out;
+    }
+
+    /** Width of the penultimate features; 0 for a network that does not expose them. */
+    public int featureWidth() {
+        return featureWidth;
+    }
+
+    /** The fitted out-of-distribution statistics, if the folder has them. */
+    public java.util.Optional<FeatureGaussians> outOfDistribution() {
+        return java.util.Optional.ofNullable(ood);
+    }
+
+    static float[] softmax(float[] values, int offset, int length, double temperature) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < length; i++) {
+            max = Math.max(max, values[offset + i] / temperature);
+        }
+        double[] e = new double[length];
+        double sum = 0;
+        for (int i = 0; i < length; i++) {
+            e[i] = Math.exp(values[offset + i] / temperature - max);
+            sum += e[i];
+        }
+        float[] out = new float[length];
+        for (int i = 0; i < length; i++) {
+            out[i] = (float) (e[i] / sum);
+        }
+        return out;
+    }
+
+    /** One pass: the network's output rows (logits, then features where it has them), end to end. */
+    private float[] pass(List<float[]> parts, int batch) {
         // Grad mode is per thread in libtorch; inference never needs the autograd graph.
         JniUtils.setGradMode(false);
         Shape shape = folder.inputShape(batch);
@@ -139,13 +217,7 @@ public final class LoadedModel implements AutoCloseable {
             }
             try (NDManager manager = model.getNDManager().newSubManager()) {
                 NDArray x = manager.create(data, shape, DataType.FLOAT32);
-                NDArray logits = forward.forward(x);
-                float[] flat = (softmax ? logits.softmax(1) : logits).toFloatArray();
-                float[][] rows = new float[batch][];
-                for (int i = 0; i < batch; i++) {
-                    rows[i] = Arrays.copyOfRange(flat, i * classes, (i + 1) * classes);
-                }
-                return rows;
+                return forward.forward(x).toFloatArray();
             }
         } finally {
             inputBuffers.giveBack(data);

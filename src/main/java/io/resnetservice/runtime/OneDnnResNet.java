@@ -134,7 +134,8 @@ public final class OneDnnResNet implements Forward {
         weights.add(net.fcBias());
         prepack.append("w[").append(fc).append("], w[").append(fc + 1).append(']');
         forward.append("    f = torch.flatten(torch.adaptive_avg_pool2d(d, [1, 1]), 1)\n");
-        forward.append("    return torch.linear(f, w[").append(fc).append("], w[").append(fc + 1).append("])\n");
+        String logits = "torch.linear(f, w[" + fc + "], w[" + (fc + 1) + "])";
+        forward.append("    return ").append(net.features() ? "torch.cat([" + logits + ", f], 1)" : logits).append('\n');
         return "class " + CLASS_NAME + "(Module):\n"
                 + "  __parameters__ = []\n"
                 + "  __buffers__ = []\n"

@@ -10,6 +10,7 @@ import io.micrometer.tracing.Tracer;
 import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.runtime.LoadedModel;
 import io.resnetservice.runtime.NativeEngine;
+import io.resnetservice.runtime.Outputs;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,7 +60,7 @@ public final class BatchingExecutor implements AutoCloseable {
         final int images;
         final long enqueuedNanos = System.nanoTime();
         final long deadlineNanos;
-        final CompletableFuture<float[][]> result = new CompletableFuture<>();
+        final CompletableFuture<Outputs> result = new CompletableFuture<>();
         /** The submitting request's span, and the span of its wait in the queue; null when untraced. */
         final TraceContext request;
         final Span queued;
@@ -145,8 +146,8 @@ public final class BatchingExecutor implements AutoCloseable {
         }
     }
 
-    /** Softmax rows for {@code images} preprocessed images; blocks until they are computed. */
-    public float[][] submit(float[] input, int images) {
+    /** The model's outputs for {@code images} preprocessed images; blocks until they are computed. */
+    public Outputs submit(float[] input, int images) {
         if (!accepting) {
             throw new OverloadedException("the service is shutting down", Duration.ofSeconds(1));
         }
@@ -181,7 +182,7 @@ public final class BatchingExecutor implements AutoCloseable {
         }
     }
 
-    private static float[][] join(Job job) {
+    private static Outputs join(Job job) {
         try {
             return job.result.get();
         } catch (InterruptedException e) {
@@ -203,10 +204,10 @@ public final class BatchingExecutor implements AutoCloseable {
         return Duration.ofSeconds(1);
     }
 
-    private float[][] timedForward(List<float[]> inputs, int images) {
+    private Outputs timedForward(List<float[]> inputs, int images) {
         long start = System.nanoTime();
         try {
-            return model.forward(inputs, images);
+            return model.outputs(inputs, images);
         } finally {
             forwardTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
             batchSizes.record(images);
@@ -290,7 +291,7 @@ public final class BatchingExecutor implements AutoCloseable {
             inputs.add(job.input);
             requests.add(job.request);
         }
-        float[][] rows;
+        Outputs rows;
         Span span = spans.startShared(FORWARD_SPAN, requests);
         try (Tracer.SpanInScope scope = spans.scope(span)) {
             if (span != null) {
@@ -313,15 +314,13 @@ public final class BatchingExecutor implements AutoCloseable {
         }
         int row = 0;
         for (Job job : batch) {
-            float[][] mine = new float[job.images][];
-            System.arraycopy(rows, row, mine, 0, job.images);
+            job.result.complete(rows.rows(row, job.images));
             row += job.images;
-            job.result.complete(mine);
         }
     }
 
     /** One pass, counted as running until its rows exist, on the threads {@link #threadsFor} picks. */
-    private float[][] forwardCounted(List<float[]> inputs, int images, int[] threads) {
+    private Outputs forwardCounted(List<float[]> inputs, int images, int[] threads) {
         int others = runningPasses.getAndIncrement();
         try {
             int wanted = threadsFor(others, queue.size(), aloneThreads, loadedThreads);

@@ -5,6 +5,9 @@ import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.image.ImageDecoder;
 import io.resnetservice.image.Pixels;
 import io.resnetservice.runtime.LoadedModel;
+import io.resnetservice.runtime.Outputs;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.stereotype.Service;
@@ -16,8 +19,22 @@ public class ClassificationService {
     /** One image as it arrived: the client's name for it (may be null) and its bytes. */
     public record ImageInput(String name, byte[] bytes) {}
 
-    /** One image's answer, with the decoded size so a client can tell what we saw. */
-    public record ImageResult(String name, int width, int height, List<Prediction> predictions) {}
+    /**
+     * One image's answer, with the decoded size so a client can tell what we saw; for a model with
+     * fitted statistics, whether the image lies outside what it was trained on, and its score.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ImageResult(
+            String name,
+            int width,
+            int height,
+            List<Prediction> predictions,
+            @Schema(description = "Whether the image is unlike the model's training images (its score is above the"
+                    + " model's threshold): the classes are then a guess. Absent for models without fitted statistics.")
+            Boolean outOfDistribution,
+            @Schema(description = "Distance of the image from the training images (Mahalanobis distance of its features"
+                    + " to the nearest class); higher is further. Absent for models without fitted statistics.")
+            Double oodScore) {}
 
     private final ImageDecoder decoder;
     private final MemoryBudget imageMemory;
@@ -43,11 +60,15 @@ public class ClassificationService {
 
     public List<ImageResult> classify(LoadedModel model, List<ImageInput> images, int topK) {
         Batch batch = prepare(model, images.stream().map(ImageInput::bytes).toList());
-        float[][] probabilities = probabilities(model, batch.tensor(), batch.count());
+        Outputs outputs = outputs(model, batch.tensor(), batch.count());
+        double threshold = model.spec().outOfDistribution() == null ? Double.NaN
+                : model.spec().outOfDistribution().threshold();
         List<ImageResult> results = new ArrayList<>(images.size());
         for (int i = 0; i < images.size(); i++) {
+            Double score = outputs.oodScores() == null ? null : round(outputs.oodScores()[i]);
             results.add(new ImageResult(images.get(i).name(), batch.widths()[i], batch.heights()[i],
-                    TopK.of(probabilities[i], model.labels(), topK)));
+                    TopK.of(outputs.probabilities()[i], model.labels(), topK),
+                    score == null ? null : outputs.oodScores()[i] > threshold, score));
         }
         return results;
     }
@@ -82,10 +103,14 @@ public class ClassificationService {
         return new Batch(tensor, images.size(), widths, heights);
     }
 
-    /** Softmax rows for {@code count} preprocessed images, through the model's batching queue. */
-    public float[][] probabilities(LoadedModel model, float[] tensor, int count) {
-        float[][] probabilities = executors.of(model).submit(tensor, count);
+    /** Probabilities (and OOD scores) for {@code count} preprocessed images, through the model's batching queue. */
+    public Outputs outputs(LoadedModel model, float[] tensor, int count) {
+        Outputs outputs = executors.of(model).submit(tensor, count);
         metrics.images(model.name()).increment(count);
-        return probabilities;
+        return outputs;
+    }
+
+    private static double round(float score) {
+        return Math.round(score * 1000.0) / 1000.0;
     }
 }

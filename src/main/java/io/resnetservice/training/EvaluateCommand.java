@@ -35,13 +35,15 @@ public final class EvaluateCommand {
         FashionMnist.Split test = FashionMnist.test(dataDir);
         long start = System.nanoTime();
         float[][] logits;
+        Map<String, Object> trust;
+        Result result;
         try (LoadedModel model = LoadedModel.load(folder, Device.cpu(), Execution.BLOCKS)) {
             logits = Evaluation.logits(model, FashionMnist.prepare(test, folder.spec()), 500);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            result = score(logits, test, folder.labels());
+            console.printf("Fashion-MNIST test set: %d images, accuracy %.4f (%.1f s)%n", result.images(), result.accuracy(), seconds);
+            trust = TrustReport.run(model, test, console);
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        Result result = score(logits, test, folder.labels());
-
-        console.printf("Fashion-MNIST test set: %d images, accuracy %.4f (%.1f s)%n", result.images(), result.accuracy(), seconds);
         console.println("per-class accuracy:");
         result.perClassAccuracy().forEach((label, acc) -> console.printf("  %-12s %.4f%n", label, acc));
         console.println("confusion matrix (rows: true class, columns: predicted):");
@@ -59,6 +61,7 @@ public final class EvaluateCommand {
         metrics.put("accuracy", round(result.accuracy()));
         metrics.put("perClassAccuracy", result.perClassAccuracy());
         metrics.put("confusionMatrix", result.confusion());
+        metrics.putAll(trust);
         Path state = modelDir.resolve("checkpoints").resolve("state.json");
         List<TrainCommand.EpochRecord> history = List.of();
         if (Files.exists(state)) {
@@ -89,6 +92,13 @@ public final class EvaluateCommand {
             t.put("cores", Runtime.getRuntime().availableProcessors());
             t.put("history", history);
             metrics.put("training", t);
+        } else if (folder.metrics().get("training") instanceof Map<?, ?> earlier) {
+            // A shipped folder has no checkpoints: keep the training facts its metrics.json already holds.
+            metrics.put("training", earlier);
+            if (earlier.get("history") != null) {
+                history = Json.MAPPER.convertValue(earlier.get("history"),
+                        new tools.jackson.core.type.TypeReference<List<TrainCommand.EpochRecord>>() {});
+            }
         }
         Files.writeString(modelDir.resolve(ModelFolder.METRICS_FILE), Json.MAPPER.writeValueAsString(metrics) + "\n");
         MetricsChart.write(modelDir.resolve("metrics.png"), result, folder.labels(), history);

@@ -8,7 +8,8 @@ import java.util.List;
         example = """
                 {"model": "fashion-mnist-resnet18", "results": [{"name": "sneaker.png", "width": 28, "height": 28,
                  "predictions": [{"label": "Sneaker", "index": 7, "probability": 0.97},
-                                 {"label": "Sandal", "index": 5, "probability": 0.02}]}]}""")
+                                 {"label": "Sandal", "index": 5, "probability": 0.02}],
+                 "outOfDistribution": false, "oodScore": 14.2}]}""")
 public record ClassifyResponse(
         @Schema(description = "Name of the model that answered") String model,
         @Schema(description = "One entry per image, in the order they were sent") List<ImageResult> results) {}

@@ -1,5 +1,6 @@
 package io.resnetservice.web;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.resnetservice.model.ModelSpec;
 import io.resnetservice.runtime.LoadedModel;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -8,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 
 @Schema(description = "A loaded model: what it is, what it takes and where it runs")
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelInfo(
         String name,
         @Schema(example = "resnet") String architecture,
@@ -18,6 +20,10 @@ public record ModelInfo(
         @Schema(description = "Input tensor shape per image: channels, height, width", example = "[1, 56, 56]")
                 List<Integer> inputShape,
         ModelSpec.Preprocess preprocess,
+        @Schema(description = "Temperature scaling of the probabilities; absent when uncalibrated")
+                ModelSpec.Calibration calibration,
+        @Schema(description = "How results are flagged outOfDistribution; absent for models without fitted statistics")
+                ModelSpec.OutOfDistribution outOfDistribution,
         List<String> labels,
         @Schema(example = "cpu()") String device,
         @Schema(description = "SHA-256 of the weights file") String weightsSha256,
@@ -32,7 +38,7 @@ public record ModelInfo(
                 spec.variant() == null ? null : spec.variant().name().toLowerCase(Locale.ROOT),
                 spec.format().name().toLowerCase(Locale.ROOT), model.parameterCount(),
                 List.of(spec.input().channels(), spec.input().height(), spec.input().width()),
-                spec.preprocess(), model.labels(), model.device().toString(), model.weightsSha256(),
+                spec.preprocess(), spec.calibration(), spec.outOfDistribution(), model.labels(), model.device().toString(), model.weightsSha256(),
                 model.loadSeconds(), isDefault, model.folder().metrics());
     }
 }

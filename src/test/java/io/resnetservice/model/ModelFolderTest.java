@@ -53,6 +53,45 @@ class ModelFolderTest {
     }
 
     @Test
+    void outOfDistributionStatisticsLoadAndABadFileIsNamed(@TempDir Path dir) throws Exception {
+        List<String> labels = List.of("a", "b", "c", "d", "e", "f", "g", "h", "i", "j");
+        ModelSpec plain = spec("ood");
+        ModelSpec spec = plain.with(new ModelSpec.Calibration(1.5, "test"),
+                new ModelSpec.OutOfDistribution("mahalanobis", "stats.npz", 20, 0.95));
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block block = ResNet.build(ResNetArchitecture.RESNET_18, ResNetVariant.TEXTBOOK, labels.size());
+            ModelFolder.initialize(block, manager, spec.input());
+            ModelFolder.write(dir, spec, labels, block);
+        }
+        java.util.Random random = new java.util.Random(1);
+        int[] classes = new int[200];
+        float[] rows = new float[200 * 512];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = (float) random.nextGaussian();
+        }
+        for (int i = 0; i < classes.length; i++) {
+            classes[i] = i % 10;
+        }
+        try (var out = Files.newOutputStream(dir.resolve("stats.npz"))) {
+            FeatureGaussians.fit(rows, 512, classes, 10, 0.1).write(out);
+        }
+        ModelFolder folder = ModelFolder.open(ModelFolder.ModelSource.directory(dir));
+        assertEquals(spec, folder.spec(), "calibration and statistics round-trip through model.json");
+        assertEquals(512, folder.outOfDistribution(512).orElseThrow().dim());
+
+        ModelLoadException wrongWidth = assertThrows(ModelLoadException.class, () -> folder.outOfDistribution(2048));
+        assertTrue(wrongWidth.getMessage().contains("stats.npz") && wrongWidth.getMessage().contains("2048"),
+                wrongWidth.getMessage());
+        Files.write(dir.resolve("stats.npz"), new byte[] {'P', 'K', 3, 4, 0, 0});
+        ModelLoadException corrupt = assertThrows(ModelLoadException.class, () -> folder.outOfDistribution(512));
+        assertTrue(corrupt.getMessage().contains("stats.npz"), corrupt.getMessage());
+        Files.delete(dir.resolve("stats.npz"));
+        ModelLoadException missing = assertThrows(ModelLoadException.class, () -> folder.outOfDistribution(512));
+        assertTrue(missing.getMessage().contains("stats.npz"), missing.getMessage());
+        assertTrue(plain.with(null, null).outOfDistribution() == null);
+    }
+
+    @Test
     void weightsOfAnotherArchitectureAreAClearError(@TempDir Path dir) throws Exception {
         ModelSpec spec = spec("mismatch");
         try (NDManager manager = NDManager.newBaseManager()) {

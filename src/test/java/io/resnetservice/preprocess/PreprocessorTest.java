@@ -17,7 +17,7 @@ class PreprocessorTest {
 
     static final ModelSpec.Input FASHION = new ModelSpec.Input(1, 28, 28);
     static final ModelSpec.Preprocess FIT_DARK = new ModelSpec.Preprocess(ModelSpec.Colour.GRAYSCALE,
-            ModelSpec.Resize.FIT_PAD, null, ModelSpec.Filter.AREA, ModelSpec.Background.DARK, List.of(0.5f), List.of(0.25f));
+            ModelSpec.Resize.FIT_PAD, null, ModelSpec.Filter.AREA, ModelSpec.Background.DARK, List.of(0.5f), List.of(0.25f), null);
 
     static Pixels item(int size, long seed) {
         // A light item centred on black, like Fashion-MNIST.
@@ -97,7 +97,7 @@ class PreprocessorTest {
     void torchvisionGeometryResizesTheShorterSideThenCropsTheCentre() {
         ModelSpec.Input input = new ModelSpec.Input(1, 224, 224);
         ModelSpec.Preprocess recipe = new ModelSpec.Preprocess(ModelSpec.Colour.GRAYSCALE,
-                ModelSpec.Resize.SHORTER_SIDE_CROP, 256, ModelSpec.Filter.BILINEAR, ModelSpec.Background.KEEP, List.of(0f), List.of(1f));
+                ModelSpec.Resize.SHORTER_SIDE_CROP, 256, ModelSpec.Filter.BILINEAR, ModelSpec.Background.KEEP, List.of(0f), List.of(1f), null);
         // 600x400 -> 384x256 -> crop 224: the left and right thirds of a three-band image are cut mostly away.
         float[] d = new float[600 * 400];
         for (int y = 0; y < 400; y++) {

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.model.ModelFolder;
 import io.resnetservice.runtime.LoadedModel;
+import io.resnetservice.runtime.Outputs;
 import io.resnetservice.support.RandomTensors;
 import io.resnetservice.support.TestModels;
 import java.time.Duration;
@@ -65,11 +66,11 @@ class BatchingExecutorTest {
         try (BatchingExecutor executor = new BatchingExecutor(model, settings(8, Duration.ZERO, 64,
                 Duration.ofSeconds(30)), registry, 2, 1, running, StageSpans.OFF)) {
             DistributionSummary threads = registry.get("inference.forward.threads").summary();
-            assertArrayEquals(expected[0], executor.submit(input, 1)[0], 1e-4f);
+            assertArrayEquals(expected[0], executor.submit(input, 1).probabilities()[0], 1e-4f);
             assertEquals(1, threads.count());
             assertEquals(2.0, threads.totalAmount(), "alone: every core");
             running.incrementAndGet(); // a pass of another model's executor, sharing the counter
-            assertArrayEquals(expected[0], executor.submit(input, 1)[0], 1e-4f);
+            assertArrayEquals(expected[0], executor.submit(input, 1).probabilities()[0], 1e-4f);
             assertEquals(3.0, threads.totalAmount(), "beside another pass: one thread");
             running.decrementAndGet();
             executor.submit(input, 1);
@@ -98,7 +99,7 @@ class BatchingExecutorTest {
                 int k = i;
                 answers.add(clients.submit(() -> {
                     start.await();
-                    return executor.submit(inputs[k], 1 + k % 3);
+                    return executor.submit(inputs[k], 1 + k % 3).probabilities();
                 }));
             }
             start.countDown();
@@ -139,7 +140,7 @@ class BatchingExecutorTest {
             int refused = 0;
             for (Future<Object> f : answers) {
                 Object r = f.get();
-                if (r instanceof float[][]) {
+                if (r instanceof Outputs) {
                     ok++;
                 } else {
                     refused++;
@@ -180,7 +181,7 @@ class BatchingExecutorTest {
         int served = 0;
         for (Future<Object> f : answers) {
             Object r = f.get();
-            if (r instanceof float[][] rows) {
+            if (r instanceof Outputs outputs && outputs.probabilities() instanceof float[][] rows) {
                 assertEquals(32, rows.length);
                 served++;
             } else {
@@ -198,7 +199,7 @@ class BatchingExecutorTest {
         var off = new ResnetProperties.Batching(false, 8, Duration.ZERO, 1, Duration.ofSeconds(1), 1);
         try (BatchingExecutor executor = new BatchingExecutor(model, off, new SimpleMeterRegistry())) {
             float[] x = image(5, 3);
-            assertArrayEquals(model.forward(x, 3)[2], executor.submit(x, 3)[2], 0f);
+            assertArrayEquals(model.forward(x, 3)[2], executor.submit(x, 3).probabilities()[2], 0f);
         }
     }
 }

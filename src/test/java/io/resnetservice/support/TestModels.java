@@ -25,14 +25,14 @@ public final class TestModels {
     public static final ModelSpec.Input IMAGENET_INPUT = new ModelSpec.Input(3, 224, 224);
     public static final ModelSpec.Preprocess IMAGENET_PREPROCESS = new ModelSpec.Preprocess(ModelSpec.Colour.RGB,
             ModelSpec.Resize.SHORTER_SIDE_CROP, 256, ModelSpec.Filter.BILINEAR, ModelSpec.Background.KEEP,
-            List.of(0.485f, 0.456f, 0.406f), List.of(0.229f, 0.224f, 0.225f));
+            List.of(0.485f, 0.456f, 0.406f), List.of(0.229f, 0.224f, 0.225f), null);
 
     /** A textbook ResNet-18 folder's spec for 1x28x28 Fashion-MNIST input, preprocessed as the shipped model is. */
     public static ModelSpec fashionSpec(String name) {
         return new ModelSpec(name, "resnet", 18, ResNetVariant.TEXTBOOK, ModelSpec.Format.DJL, name + ".params",
                 "labels.txt", new ModelSpec.Input(1, 28, 28),
                 new ModelSpec.Preprocess(ModelSpec.Colour.GRAYSCALE, ModelSpec.Resize.FIT_PAD, null, ModelSpec.Filter.AREA,
-                        ModelSpec.Background.DARK, List.of(FashionMnist.MEAN), List.of(FashionMnist.STD)));
+                        ModelSpec.Background.DARK, List.of(FashionMnist.MEAN), List.of(FashionMnist.STD), null), null, null);
     }
 
     /** A folder of model folders holding one random textbook ResNet-18 for 1x28x28 input and 10 classes. */

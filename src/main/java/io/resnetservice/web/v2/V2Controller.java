@@ -3,6 +3,7 @@ package io.resnetservice.web.v2;
 import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.model.ModelSpec;
 import io.resnetservice.runtime.LoadedModel;
+import io.resnetservice.runtime.Outputs;
 import io.resnetservice.serving.ClassificationService;
 import io.resnetservice.serving.ModelRegistry;
 import io.resnetservice.serving.Prediction;
@@ -40,6 +41,8 @@ public class V2Controller {
     static final String TENSOR_INPUT = "input";
     static final String IMAGE_INPUT = "image";
     static final String OUTPUT = "probabilities";
+    static final String OOD_SCORE_OUTPUT = "ood_score";
+    static final String OOD_OUTPUT = "out_of_distribution";
 
     private final ModelRegistry models;
     private final ClassificationService classifier;
@@ -87,7 +90,13 @@ public class V2Controller {
         body.put("inputs", List.of(
                 tensor(TENSOR_INPUT, "FP32", List.of(-1, in.channels(), in.height(), in.width())),
                 tensor(IMAGE_INPUT, "BYTES", List.of(-1))));
-        body.put("outputs", List.of(tensor(OUTPUT, "FP32", List.of(-1, model.labels().size()))));
+        List<Map<String, Object>> outputs = new ArrayList<>();
+        outputs.add(tensor(OUTPUT, "FP32", List.of(-1, model.labels().size())));
+        if (model.outOfDistribution().isPresent()) {
+            outputs.add(tensor(OOD_SCORE_OUTPUT, "FP32", List.of(-1)));
+            outputs.add(tensor(OOD_OUTPUT, "BOOL", List.of(-1)));
+        }
+        body.put("outputs", outputs);
         return body;
     }
 
@@ -108,11 +117,12 @@ public class V2Controller {
     public Map<String, Object> infer(@PathVariable String name, @PathVariable(required = false) String version,
             @RequestBody byte[] body) {
         LoadedModel model = model(name, version);
-        V2Request request = V2Request.parse(body, model.spec().input(), limits);
+        List<String> available = outputNames(model);
+        V2Request request = V2Request.parse(body, model.spec().input(), limits, available);
         Batch batch = request.images() != null
                 ? prepared(classifier.prepare(model, request.images()))
                 : new Batch(request.tensor(), request.count());
-        float[][] probabilities = classifier.probabilities(model, batch.data(), batch.count());
+        Outputs outputs = classifier.outputs(model, batch.data(), batch.count());
 
         Map<String, Object> response = new LinkedHashMap<>();
         response.put("model_name", model.name());
@@ -120,8 +130,48 @@ public class V2Controller {
         if (request.id() != null) {
             response.put("id", request.id());
         }
-        response.put("outputs", List.of(output(model, probabilities, request.classification())));
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (String output : available) {
+            if (request.outputs() != null && !request.outputs().contains(output)) {
+                continue;
+            }
+            out.add(switch (output) {
+                case OUTPUT -> output(model, outputs.probabilities(), request.classification());
+                case OOD_SCORE_OUTPUT -> oodScores(outputs.oodScores());
+                default -> outOfDistribution(outputs.oodScores(), model.spec().outOfDistribution().threshold());
+            });
+        }
+        response.put("outputs", out);
         return response;
+    }
+
+    /** probabilities, and for a model with fitted statistics ood_score and out_of_distribution. */
+    static List<String> outputNames(LoadedModel model) {
+        return model.outOfDistribution().isPresent()
+                ? List.of(OUTPUT, OOD_SCORE_OUTPUT, OOD_OUTPUT)
+                : List.of(OUTPUT);
+    }
+
+    private static Map<String, Object> oodScores(float[] scores) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", OOD_SCORE_OUTPUT);
+        out.put("datatype", "FP32");
+        out.put("shape", List.of(scores.length));
+        out.put("data", scores);
+        return out;
+    }
+
+    private static Map<String, Object> outOfDistribution(float[] scores, double threshold) {
+        List<Boolean> flags = new ArrayList<>(scores.length);
+        for (float score : scores) {
+            flags.add(score > threshold);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("name", OOD_OUTPUT);
+        out.put("datatype", "BOOL");
+        out.put("shape", List.of(scores.length));
+        out.put("data", flags);
+        return out;
     }
 
     private record Batch(float[] data, int count) {}

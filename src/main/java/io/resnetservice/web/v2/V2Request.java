@@ -14,17 +14,19 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * An Open Inference Protocol inference request, read and checked against the model's input and the
  * service's limits: one input, either a preprocessed FP32 tensor or a BYTES tensor of image files; the
- * request id; and the top-k the classification extension asks for (0: plain probabilities).
+ * request id; the outputs asked for (null: every output the model has); and the top-k the
+ * classification extension asks for (0: plain probabilities).
  */
-record V2Request(float[] tensor, int count, List<byte[]> images, String id, int classification) {
+record V2Request(float[] tensor, int count, List<byte[]> images, String id, int classification,
+        java.util.Set<String> outputs) {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private V2Request(float[] tensor, int count, List<byte[]> images) {
-        this(tensor, count, images, null, 0);
+        this(tensor, count, images, null, 0, null);
     }
 
-    static V2Request parse(byte[] body, ModelSpec.Input in, ResnetProperties.Limits limits) {
+    static V2Request parse(byte[] body, ModelSpec.Input in, ResnetProperties.Limits limits, List<String> available) {
         JsonNode request;
         try {
             request = JSON.readTree(body);
@@ -49,7 +51,8 @@ record V2Request(float[] tensor, int count, List<byte[]> images, String id, int 
                     + "(encoded images)");
         };
         String id = request.hasNonNull("id") ? request.get("id").asString() : null;
-        return new V2Request(data.tensor, data.count, data.images, id, requestedClassification(request));
+        return new V2Request(data.tensor, data.count, data.images, id, requestedClassification(request, available),
+                requestedOutputs(request));
     }
 
     private static V2Request tensor(JsonNode input, List<Integer> shape, ModelSpec.Input in, ResnetProperties.Limits limits) {
@@ -138,7 +141,7 @@ record V2Request(float[] tensor, int count, List<byte[]> images, String id, int 
     }
 
     /** {@code "outputs": [{"name": "probabilities", "parameters": {"classification": k}}]}, or 0. */
-    private static int requestedClassification(JsonNode request) {
+    private static int requestedClassification(JsonNode request, List<String> available) {
         JsonNode outputs = request.get("outputs");
         if (outputs == null || outputs.isNull()) {
             return 0;
@@ -149,8 +152,11 @@ record V2Request(float[] tensor, int count, List<byte[]> images, String id, int 
         int k = 0;
         for (JsonNode output : outputs) {
             String name = output.path("name").asString("");
+            if (!available.contains(name)) {
+                throw bad("unknown output \"" + name + "\"; this model has \"" + String.join("\", \"", available) + "\"");
+            }
             if (!V2Controller.OUTPUT.equals(name)) {
-                throw bad("unknown output \"" + name + "\"; this model has \"" + V2Controller.OUTPUT + "\"");
+                continue;
             }
             JsonNode c = output.path("parameters").path("classification");
             if (!c.isMissingNode()) {
@@ -161,6 +167,17 @@ record V2Request(float[] tensor, int count, List<byte[]> images, String id, int 
             }
         }
         return k;
+    }
+
+    /** The names in {@code "outputs"}, or null when the request does not list any. */
+    private static java.util.Set<String> requestedOutputs(JsonNode request) {
+        JsonNode outputs = request.get("outputs");
+        if (outputs == null || outputs.isNull()) {
+            return null;
+        }
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        outputs.forEach(o -> names.add(o.path("name").asString("")));
+        return names;
     }
 
     private static List<Integer> shape(JsonNode input) {
