@@ -6,9 +6,9 @@ import java.util.Arrays;
 /**
  * Frames the item of a product photo as Fashion-MNIST's pipeline framed its photos: the background is
  * estimated from the border, the item is cropped to its bounding box (plus a small margin), and on a
- * dark canvas the background becomes black. A border that is not near-uniform (an ordinary photo), an
- * item too small to trust, or one that already spans the frame's width or height (as the dataset's own
- * images do) leaves the whole frame.
+ * dark canvas the background becomes black. An item too small to trust, or one that already spans the
+ * frame's width or height (as the dataset's own images do), leaves the whole frame; a border that is not
+ * near-uniform (an ordinary photo) leaves its centre square.
  */
 final class ObjectFrame {
 
@@ -48,7 +48,7 @@ final class ObjectFrame {
         Arrays.sort(distance);
         float spread = distance[(int) (0.9 * (distance.length - 1))];
         if (spread > UNIFORM) {
-            return whole;
+            return centreSquare(planes, w, h);
         }
         // The border's typical noise, not its spread: an item that touches the edges raises the latter.
         float threshold = CONTRAST + distance[distance.length / 2];
@@ -95,6 +95,31 @@ final class ObjectFrame {
             cropped[c] = new Plane(out, 0);
         }
         return new Framed(cropped, cw, ch);
+    }
+
+    /**
+     * A picture with no backdrop is a scene, not a product shot: its centre square. Fitted whole and padded
+     * with black, a landscape photo becomes a light rectangle between dark bands, which the network reads as a
+     * bag with confidence, and which looks to its features like one too.
+     */
+    static Framed centreSquare(Plane[] planes, int w, int h) {
+        if (w == h) {
+            return new Framed(planes, w, h);
+        }
+        int side = Math.min(w, h);
+        int left = (w - side) / 2;
+        int top = (h - side) / 2;
+        Plane[] square = new Plane[planes.length];
+        for (int c = 0; c < planes.length; c++) {
+            float[] out = new float[side * side];
+            for (int y = 0; y < side; y++) {
+                for (int x = 0; x < side; x++) {
+                    out[y * side + x] = planes[c].at((top + y) * w + left + x);
+                }
+            }
+            square[c] = new Plane(out, 0);
+        }
+        return new Framed(square, side, side);
     }
 
     /** The outermost ring of pixels, each once. */

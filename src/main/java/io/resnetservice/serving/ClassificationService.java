@@ -23,15 +23,16 @@ public class ClassificationService {
      * One image's answer, with the decoded size so a client can tell what we saw; for a model with
      * fitted statistics, whether the image lies outside what it was trained on, and its score.
      */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record ImageResult(
             String name,
             int width,
             int height,
             List<Prediction> predictions,
+            @JsonInclude(JsonInclude.Include.NON_NULL)
             @Schema(description = "Whether the image is unlike the model's training images (its score is above the"
                     + " model's threshold): the classes are then a guess. Absent for models without fitted statistics.")
             Boolean outOfDistribution,
+            @JsonInclude(JsonInclude.Include.NON_NULL)
             @Schema(description = "Distance of the image from the training images (Mahalanobis distance of its features"
                     + " to the nearest class); higher is further. Absent for models without fitted statistics.")
             Double oodScore) {}

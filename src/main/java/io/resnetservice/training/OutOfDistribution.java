@@ -53,7 +53,7 @@ public final class OutOfDistribution {
         return sets;
     }
 
-    /** Random crops (30-100 % of the shorter side) of skimage's photographs, as JPEG. */
+    /** skimage's photographs, whole and as random crops (30-100 % of the shorter side), as JPEG. */
     public static Set photographs(int count) {
         List<BufferedImage> photos = new ArrayList<>();
         for (String name : PHOTOGRAPHS) {
@@ -64,7 +64,12 @@ public final class OutOfDistribution {
         }
         Random random = new Random(1);
         List<byte[]> files = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
+        for (BufferedImage photo : photos) {
+            if (files.size() < count) {
+                files.add(ProductPhotos.encode(rgb(photo), 0.9f));
+            }
+        }
+        for (int i = files.size(); i < count; i++) {
             BufferedImage photo = photos.get(i % photos.size());
             int shorter = Math.min(photo.getWidth(), photo.getHeight());
             int side = (int) (shorter * (0.3 + 0.7 * random.nextDouble()));
@@ -72,8 +77,9 @@ public final class OutOfDistribution {
             int y = random.nextInt(photo.getHeight() - side + 1);
             files.add(ProductPhotos.encode(rgb(photo.getSubimage(x, y, side, side)), 0.9f));
         }
-        return new Set("photographs", "random square crops (30-100 % of the shorter side) of " + photos.size()
-                + " photographs shipped by python3-skimage (" + String.join(", ", PHOTOGRAPHS) + "), JPEG", files);
+        return new Set("photographs", "the " + photos.size() + " photographs shipped by python3-skimage ("
+                + String.join(", ", PHOTOGRAPHS) + ") whole, then random square crops of them (30-100 % of the"
+                + " shorter side), JPEG", files);
     }
 
     /** The photograph of a cat (skimage's chelsea), whole. */

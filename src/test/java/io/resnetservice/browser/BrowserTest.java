@@ -1,11 +1,13 @@
 package io.resnetservice.browser;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.resnetservice.support.Datasets;
 import io.resnetservice.support.TestImages;
 import io.resnetservice.training.FashionMnist;
+import io.resnetservice.training.OutOfDistribution;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -114,6 +116,26 @@ class BrowserTest {
         int second = browser.findElements(By.cssSelector("#results .bar")).get(1).getSize().getWidth();
         assertTrue(top >= second, "bars are proportional and sorted");
         assertTrue(browser.findElement(By.cssSelector("#results .timing")).getText().contains("ms"));
+        assertFalse(browser.findElement(By.cssSelector("#results .verdict")).isDisplayed(), "a test image is recognised");
+        assertTrue(browser.findElement(By.cssSelector("[data-fact=not-recognised]")).getText().startsWith("mahalanobis"));
+        assertTrue(browser.findElement(By.cssSelector("[data-fact=calibration]")).getText().startsWith("temperature"));
+    }
+
+    @Test
+    void aPhotoOfACatIsShownAsNotRecognisedWithItsScores() throws IOException {
+        Path cat = SCREENSHOTS.resolve("chelsea.jpg").toAbsolutePath();
+        if (System.getenv("CI") == null) {
+            Assumptions.assumeTrue(Files.isDirectory(OutOfDistribution.SKIMAGE_DATA), "python3-skimage is not installed");
+        }
+        Files.write(cat, OutOfDistribution.cat());
+        browser.get("http://localhost:" + port + "/");
+        waiting().until(d -> !d.findElements(By.cssSelector("#model-facts dd")).isEmpty());
+        browser.findElement(By.id("file-input")).sendKeys(cat.toString());
+        waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#results .prediction"), 5));
+        WebElement verdict = browser.findElement(By.cssSelector("#results .verdict"));
+        assertTrue(verdict.isDisplayed());
+        assertTrue(verdict.getText().startsWith("Not recognised"), verdict.getText());
+        screenshot("demo-page-not-recognised.png");
     }
 
     @Test

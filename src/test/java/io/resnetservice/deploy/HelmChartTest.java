@@ -197,7 +197,13 @@ class HelmChartTest extends RandomModelServiceTest {
         JsonNode rule = custom(manifests, "PrometheusRule");
         assertEquals("prometheus", rule.at("/metadata/labels/release").asText());
         Set<String> alerts = new LinkedHashSet<>();
+        // PrometheusRule is a CRD fabric8 does not model here: check its fields against the operator's schema by hand.
+        assertEquals(Set.of("apiVersion", "kind", "metadata", "spec"), fieldNames(rule));
+        assertEquals(Set.of("groups"), fieldNames(rule.get("spec")));
+        assertEquals(Set.of("name", "rules"), fieldNames(rule.at("/spec/groups/0")));
         for (JsonNode r : rule.at("/spec/groups/0/rules")) {
+            assertTrue(Set.of("alert", "expr", "for", "labels", "annotations").containsAll(fieldNames(r)), r.toString());
+            assertTrue(r.get("for").asText().matches("[0-9]+[smh]"), r.toString());
             alerts.add(r.get("alert").asText());
             queries.put("alert " + r.get("alert").asText(), r.get("expr").asText());
             assertTrue(r.get("expr").asText().contains("namespace=\"ml\", application=\"resnet-service\""),
@@ -223,6 +229,12 @@ class HelmChartTest extends RandomModelServiceTest {
                 "process_memory_resident_bytes", "model_load_seconds", "service_ready")), "the dashboard's panels: " + read);
         assertTrue(scrape.lines().anyMatch(l -> l.startsWith("service_ready{") && l.contains("application=\"resnet-service\"")
                 && l.endsWith(" 1.0")), "the running service reports itself ready, with the label the queries select on");
+    }
+
+    static Set<String> fieldNames(JsonNode node) {
+        Set<String> names = new LinkedHashSet<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     @Test

@@ -46,7 +46,7 @@ class ObjectFrameTest {
     }
 
     @Test
-    void aBorderThatIsNotABackdropTheDatasetsFramingOrASpeckLeaveTheWholeFrame() {
+    void aPhotographKeepsItsCentreAndTheDatasetsFramingOrASpeckTheWholeFrame() {
         Random random = new Random(1);
         float[] photo = new float[100 * 100];
         for (int i = 0; i < photo.length; i++) {
@@ -54,6 +54,11 @@ class ObjectFrameTest {
         }
         Plane[] planes = {new Plane(photo, 0)};
         assertSame(planes, ObjectFrame.of(planes, 100, 100, true).planes(), "no uniform border: a photograph");
+        ObjectFrame.Framed landscape = ObjectFrame.of(new Plane[] {new Plane(java.util.Arrays.copyOf(photo, 100 * 60), 0)},
+                100, 60, true);
+        assertEquals(60, landscape.width(), "a landscape photograph: its centre square");
+        assertEquals(60, landscape.height());
+        assertEquals(photo[20], landscape.planes()[0].data()[0]);
         Plane[] framedAlready = {new Plane(scene(28, 28, 0f, 1f, 9, 0, 10, 28), 0)};
         assertSame(framedAlready, ObjectFrame.of(framedAlready, 28, 28, true).planes(), "spans the height, as the dataset's items");
         Plane[] speck = {new Plane(scene(100, 100, 0f, 1f, 50, 50, 3, 3), 0)};

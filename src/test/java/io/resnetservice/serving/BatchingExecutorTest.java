@@ -181,8 +181,8 @@ class BatchingExecutorTest {
         int served = 0;
         for (Future<Object> f : answers) {
             Object r = f.get();
-            if (r instanceof Outputs outputs && outputs.probabilities() instanceof float[][] rows) {
-                assertEquals(32, rows.length);
+            if (r instanceof Outputs outputs) {
+                assertEquals(32, outputs.probabilities().length);
                 served++;
             } else {
                 // Only requests that arrived after shutdown began are refused; none that was queued.

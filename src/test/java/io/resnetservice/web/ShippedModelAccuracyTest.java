@@ -213,8 +213,8 @@ class ShippedModelAccuracyTest {
         Http http = new Http(port);
         String model = ModelFolder.embedded().spec().name();
         JsonNode meta = http.get("/v2/models/" + model).json();
-        assertEquals("[\"probabilities\",\"ood_score\",\"out_of_distribution\"]",
-                meta.get("outputs").findValues("name").toString());
+        assertEquals(List.of("probabilities", "ood_score", "out_of_distribution"),
+                meta.get("outputs").findValues("name").stream().map(JsonNode::asString).toList());
         String b64 = java.util.Base64.getEncoder().encodeToString(TestImages.png(image(0)));
         String input = "{\"inputs\": [{\"name\": \"image\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"" + b64 + "\"]}]";
         JsonNode all = http.post("/v2/models/" + model + "/infer", "application/json", (input + "}").getBytes()).json();
