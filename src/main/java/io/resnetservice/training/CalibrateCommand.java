@@ -46,9 +46,14 @@ public final class CalibrateCommand {
     }
 
     public static Result run(Path modelDir, Path dataDir, PrintStream console) throws IOException {
+        return run(modelDir, dataDir, console, Integer.MAX_VALUE);
+    }
+
+    /** As {@link #run(Path, Path, PrintStream)}, the Gaussians fitted on the first {@code trainImages} training images. */
+    public static Result run(Path modelDir, Path dataDir, PrintStream console, int trainImages) throws IOException {
         ModelFolder folder = ModelFolder.open(ModelFolder.ModelSource.directory(modelDir));
         ModelSpec spec = folder.spec();
-        FashionMnist.Split train = FashionMnist.train(dataDir);
+        FashionMnist.Split train = FashionMnist.train(dataDir).first(trainImages);
         FashionMnist.Split fit = FashionMnist.test(dataDir).first(HELD_OUT);
         try (LoadedModel model = LoadedModel.load(folder, Device.cpu(), Execution.DEFAULT)) {
             long start = System.nanoTime();

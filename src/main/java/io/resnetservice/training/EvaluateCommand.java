@@ -27,10 +27,20 @@ public final class EvaluateCommand {
         CommandLine cl = new CommandLine(args);
         Path model = cl.path("--model", Path.of("models/fashion-mnist-resnet18"));
         Path data = cl.path("--data", FashionMnist.DEFAULT_DIR);
-        run(model, data, System.out);
+        run(model, data, System.out, cl.integer("--trust-images", Integer.MAX_VALUE),
+                cl.integer("--outside-images", TrustReport.OOD_IMAGES));
     }
 
     public static Result run(Path modelDir, Path dataDir, PrintStream console) throws IOException {
+        return run(modelDir, dataDir, console, Integer.MAX_VALUE, TrustReport.OOD_IMAGES);
+    }
+
+    /**
+     * As {@link #run(Path, Path, PrintStream)}, with the real-photo report over the first {@code trustImages}
+     * test images and {@code outsideImages} per out-of-distribution set (the command uses them all and 500).
+     */
+    public static Result run(Path modelDir, Path dataDir, PrintStream console, int trustImages, int outsideImages)
+            throws IOException {
         ModelFolder folder = ModelFolder.open(ModelFolder.ModelSource.directory(modelDir));
         FashionMnist.Split test = FashionMnist.test(dataDir);
         long start = System.nanoTime();
@@ -42,7 +52,7 @@ public final class EvaluateCommand {
             double seconds = (System.nanoTime() - start) / 1e9;
             result = score(logits, test, folder.labels());
             console.printf("Fashion-MNIST test set: %d images, accuracy %.4f (%.1f s)%n", result.images(), result.accuracy(), seconds);
-            trust = TrustReport.run(model, test, console);
+            trust = TrustReport.run(model, test.first(trustImages), outsideImages, console);
         }
         console.println("per-class accuracy:");
         result.perClassAccuracy().forEach((label, acc) -> console.printf("  %-12s %.4f%n", label, acc));

@@ -23,7 +23,7 @@ final class TrustReport {
 
     private TrustReport() {}
 
-    static Map<String, Object> run(LoadedModel model, FashionMnist.Split test, PrintStream console) {
+    static Map<String, Object> run(LoadedModel model, FashionMnist.Split test, int outsideImages, PrintStream console) {
         ModelSpec spec = model.spec();
         Map<String, Object> report = new LinkedHashMap<>();
 
@@ -81,7 +81,7 @@ final class TrustReport {
         Map<String, Object> sets = new LinkedHashMap<>();
         Preprocessor preprocessor = model.preprocessor();
         ImageDecoder decoder = new ImageDecoder(100_000_000L);
-        for (OutOfDistribution.Set set : OutOfDistribution.all(OOD_IMAGES)) {
+        for (OutOfDistribution.Set set : OutOfDistribution.all(outsideImages)) {
             int n = set.files().size();
             float[] tensors = new float[n * preprocessor.tensorSize()];
             for (int i = 0; i < n; i++) {

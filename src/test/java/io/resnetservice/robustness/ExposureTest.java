@@ -80,7 +80,7 @@ class ExposureTest {
                 "X-API-Key", "first-key", "X-Request-Id", "trace-7f3a");
         assertEquals(400, given.statusCode());
         assertEquals("trace-7f3a", given.headers().firstValue("X-Request-Id").orElseThrow());
-        assertTrue(output.getOut().contains("[trace-7f3a]"), "the log line of the rejection names the request");
+        assertTrue(output.getOut().contains("[trace-7f3a "), "the log line of the rejection names the request (then its trace)");
 
         HttpResponse<String> made = send("/v2/health/live", null, null);
         assertTrue(made.headers().firstValue("X-Request-Id").orElseThrow().matches("[0-9a-f-]{36}"));

@@ -127,7 +127,7 @@ class Bfloat16AutocastTest {
                 11, 640, false, 2, 32, 0.3f, 0f, 0, 28, 0f, TrainCommand.Precision.BF16), console).run();
         List<TrainCommand.EpochRecord> history = state.history();
         assertTrue(history.get(3).trainLoss() < history.get(0).trainLoss(), "loss must fall: " + history);
-        EvaluateCommand.Result result = EvaluateCommand.run(out, data, console);
+        EvaluateCommand.Result result = EvaluateCommand.run(out, data, console, 200, 10);
         assertTrue(result.accuracy() > 0.3, "640 images teach more than chance: " + result.accuracy());
         assertTrue(Files.readString(out.resolve("metrics.json")).contains("bfloat16 convolutions"));
     }

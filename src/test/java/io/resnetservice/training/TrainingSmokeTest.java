@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.resnetservice.model.ModelFolder;
+import io.resnetservice.model.ModelSpec;
 import io.resnetservice.support.Datasets;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -46,7 +47,16 @@ class TrainingSmokeTest {
         assertEquals(FashionMnist.LABELS, folder.labels());
         assertEquals(32, folder.spec().input().height(), "model.json records the training input size");
 
-        EvaluateCommand.Result result = EvaluateCommand.run(out, data, print);
+        CalibrateCommand.Result calibration = CalibrateCommand.run(out, data, print, 2000);
+        ModelSpec calibrated = ModelFolder.open(ModelFolder.ModelSource.directory(out)).spec();
+        assertEquals(calibration.temperature(), calibrated.calibration().temperature(), 1e-3);
+        assertEquals(calibration.threshold(), calibrated.outOfDistribution().threshold(), 1e-3);
+        try (var in = Files.newInputStream(out.resolve(CalibrateCommand.STATISTICS))) {
+            var gaussians = io.resnetservice.model.FeatureGaussians.read(in);
+            assertEquals(10, gaussians.classes());
+            assertEquals(512, gaussians.dim(), "over the 512 penultimate features");
+        }
+        EvaluateCommand.Result result = EvaluateCommand.run(out, data, print, 300, 20);
         assertEquals(10_000, result.images());
         int total = 0;
         for (int[] row : result.confusion()) {
@@ -58,6 +68,10 @@ class TrainingSmokeTest {
         assertTrue(result.accuracy() > 0.3, "even 640 images teach more than chance: " + result.accuracy());
         assertTrue(Files.size(out.resolve("metrics.png")) > 1000);
         String metrics = Files.readString(out.resolve("metrics.json"));
+        for (String section : List.of("\"productPhotos\"", "\"white-margins\"", "\"expectedCalibrationErrorAfter\"",
+                "\"inDistributionPassRate\"", "\"letters-and-digits\"", "\"aurocMaxSoftmax\"")) {
+            assertTrue(metrics.contains(section), "metrics.json reports " + section);
+        }
         assertTrue(metrics.contains("\"accuracy\""));
         assertTrue(metrics.contains("\"seed\" : 7"), metrics);
         assertTrue(metrics.contains("first 1 epochs at 16x16"), metrics);
