@@ -89,6 +89,36 @@ class V2ProtocolTest extends RandomModelServiceTest {
                 body.getBytes()).json().at("/outputs/0"));
     }
 
+    /** Every row of an FP32 batch is the v1 answer for the image that tensor was made from. */
+    @Test
+    void everyRowOfAnFp32BatchIsTheRestAnswerForItsImage() throws Exception {
+        io.resnetservice.model.ModelFolder folder = io.resnetservice.model.ModelFolder.open(
+                io.resnetservice.model.ModelFolder.ModelSource.directory(MODELS.resolve(TestModels.NAME)));
+        io.resnetservice.preprocess.Preprocessor preprocessor = new io.resnetservice.preprocess.Preprocessor(
+                folder.spec().input(), folder.spec().preprocess());
+        io.resnetservice.image.ImageDecoder decoder = new io.resnetservice.image.ImageDecoder(4_000_000);
+        int n = 3;
+        StringBuilder data = new StringBuilder("[");
+        Multipart rest = new Multipart();
+        for (int i = 0; i < n; i++) {
+            byte[] png = TestImages.png(TestImages.grey(28, 28, 20 + i));
+            rest.file("image", "x" + i + ".png", "image/png", png);
+            for (float v : preprocessor.apply(decoder.decode(png))) {
+                data.append(data.length() > 1 ? "," : "").append(v);
+            }
+        }
+        data.append(']');
+        JsonNode out = infer("{\"inputs\": [{\"name\": \"input\", \"shape\": [" + n + ", 1, 28, 28], \"datatype\": \"FP32\","
+                + " \"data\": " + data + "}]}").json().at("/outputs/0/data");
+        JsonNode results = http.post("/api/v1/classify?topK=10", rest).json().get("results");
+        for (int i = 0; i < n; i++) {
+            for (JsonNode p : results.get(i).get("predictions")) {
+                assertEquals(p.get("probability").asDouble(), out.get(i * 10 + p.get("index").asInt()).asDouble(), 1e-5,
+                        "row " + i + ", class " + p.get("index").asInt());
+            }
+        }
+    }
+
     @Test
     void nestedDataIsAcceptedAsRowMajor() {
         StringBuilder nested = new StringBuilder("[[");
