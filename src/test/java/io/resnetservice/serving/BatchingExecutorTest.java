@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class BatchingExecutorTest {
 
@@ -79,8 +81,10 @@ class BatchingExecutorTest {
         }
     }
 
-    @Test
-    void concurrentRequestsGetTheirOwnRowsBack() throws Exception {
+    /** With one worker, and with two as the service runs on two cores by default. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2})
+    void concurrentRequestsGetTheirOwnRowsBack(int workers) throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         int requests = 40;
         float[][] inputs = new float[requests][];
@@ -90,8 +94,8 @@ class BatchingExecutorTest {
             inputs[i] = image(i, images);
             expected[i] = model.forward(inputs[i], images);
         }
-        try (BatchingExecutor executor = new BatchingExecutor(model, settings(8, Duration.ofMillis(20), 64,
-                Duration.ofSeconds(30)), registry)) {
+        try (BatchingExecutor executor = new BatchingExecutor(model, new ResnetProperties.Batching(true, 8,
+                Duration.ofMillis(20), 64, Duration.ofSeconds(30), workers), registry)) {
             ExecutorService clients = Executors.newFixedThreadPool(16);
             CountDownLatch start = new CountDownLatch(1);
             List<Future<float[][]>> answers = new ArrayList<>();
@@ -152,6 +156,23 @@ class BatchingExecutorTest {
             assertTrue(refused >= 6, "a queue of 2 refuses most of 12 simultaneous requests: " + refused);
             long computed = (long) registry.get("inference.batch.size").summary().count();
             assertEquals(ok, computed, "refused and timed-out requests are never computed");
+        }
+    }
+
+    @Test
+    void aRequestThatOutwaitsItsTimeoutIsAnsweredAndNeverComputed() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        // No worker: a queued request waits until its deadline, however slow or fast the machine.
+        var noWorker = new ResnetProperties.Batching(true, 8, Duration.ZERO, 4, Duration.ofMillis(200), 0);
+        try (BatchingExecutor executor = new BatchingExecutor(model, noWorker, registry)) {
+            long start = System.nanoTime();
+            BatchingExecutor.OverloadedException e = assertThrows(BatchingExecutor.OverloadedException.class,
+                    () -> executor.submit(image(1, 1), 1));
+            assertEquals("the request waited 200 ms for the model", e.getMessage(), "a timeout, not a refusal");
+            assertTrue(System.nanoTime() - start >= Duration.ofMillis(200).toNanos(), "it waited its timeout");
+            assertTrue(e.retryAfter().toSeconds() >= 1);
+            assertEquals(0, executor.queueDepth(), "it left the queue");
+            assertEquals(0, registry.get("inference.batch.size").summary().count(), "never computed");
         }
     }
 
