@@ -63,6 +63,8 @@ class GracefulShutdownIT {
             AtomicBoolean running = new AtomicBoolean(true);
             ConcurrentLinkedQueue<Integer> statuses = new ConcurrentLinkedQueue<>();
             ConcurrentLinkedQueue<String> notAccepted = new ConcurrentLinkedQueue<>();
+            ConcurrentLinkedQueue<String> broken = new ConcurrentLinkedQueue<>();
+            ConcurrentLinkedQueue<String> closedUnanswered = new ConcurrentLinkedQueue<>();
             List<Thread> load = new ArrayList<>();
             for (int t = 0; t < 6; t++) {
                 Thread thread = new Thread(() -> {
@@ -73,9 +75,21 @@ class GracefulShutdownIT {
                                     .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                                     HttpResponse.BodyHandlers.ofString());
                             statuses.add(r.statusCode());
-                        } catch (IOException e) {
-                            // Refused or closed before a request was read: the server never accepted it.
+                        } catch (java.net.ConnectException | java.net.http.HttpConnectTimeoutException e) {
+                            // Refused before a connection existed: the server never accepted the request.
                             notAccepted.add(e.getClass().getSimpleName());
+                            sleep(20);
+                        } catch (IOException e) {
+                            String what = e.getClass().getSimpleName() + ": " + e.getMessage();
+                            if (String.valueOf(e.getMessage()).contains("received no bytes")) {
+                                // The server closed a pooled keep-alive connection as the request went out on it:
+                                // not a byte came back. Whether the application ever saw the request is settled
+                                // by the server's own "Graceful shutdown complete" below.
+                                closedUnanswered.add(what);
+                            } else {
+                                // Reset mid-answer or timed out: an accepted request was cut off.
+                                broken.add(what);
+                            }
                             sleep(20);
                         } catch (InterruptedException e) {
                             return;
@@ -90,27 +104,39 @@ class GracefulShutdownIT {
             long sigterm = System.nanoTime();
             app.destroy(); // SIGTERM
             long readinessDown = -1;
+            int readinessAnswer = 0;
             while (System.nanoTime() - sigterm < TimeUnit.SECONDS.toNanos(5)) {
-                if (status(client, base + "/actuator/health/readiness") != 200) {
+                int answer = status(client, base + "/actuator/health/readiness");
+                if (answer != 200) {
                     readinessDown = (System.nanoTime() - sigterm) / 1_000_000;
+                    readinessAnswer = answer;
                     break;
                 }
                 Thread.sleep(20);
             }
-            boolean exited = app.waitFor(SHUTDOWN_PHASE_SECONDS + 10, TimeUnit.SECONDS);
+            boolean exited = app.waitFor(SHUTDOWN_PHASE_SECONDS + 5, TimeUnit.SECONDS);
             long exitMillis = (System.nanoTime() - sigterm) / 1_000_000;
             running.set(false);
             for (Thread thread : load) {
                 thread.join(35_000);
             }
             long failures = statuses.stream().filter(s -> s != 200).count();
-            System.out.printf("graceful shutdown: %d requests answered (%d before SIGTERM), %d failed, %d not accepted;"
-                    + " readiness down after %d ms, exit after %d ms (code %s)%n", statuses.size(), servedBefore,
-                    failures, notAccepted.size(), readinessDown, exitMillis, exited ? app.exitValue() : "none");
+            System.out.printf("graceful shutdown: %d requests answered (%d before SIGTERM), %d failed, %d not accepted,"
+                    + " %d closed unanswered, %d broken after acceptance; readiness %s after %d ms, exit after %d ms"
+                    + " (code %s)%n",
+                    statuses.size(), servedBefore, failures, notAccepted.size(), closedUnanswered.size(), broken.size(),
+                    readinessAnswer == -1 ? "refused" : "answered " + readinessAnswer, readinessDown, exitMillis,
+                    exited ? app.exitValue() : "none");
             assertTrue(servedBefore > 0, "the load ran");
             assertTrue(readinessDown >= 0 && readinessDown < 1000, "readiness went down at once: " + readinessDown);
             assertTrue(exited, "the process exited within the shutdown phase");
+            assertEquals(143, app.exitValue(), "the JVM ended by its SIGTERM (128 + 15), not a crash or a kill");
             assertEquals(0, failures, "every accepted request was answered 200: " + statuses);
+            assertEquals(List.of(), List.copyOf(broken), "no accepted request was cut off");
+            String server = Files.readString(log);
+            assertTrue(server.contains("Graceful shutdown complete") && !server.contains("Graceful shutdown aborted"),
+                    "the server finished every request it had accepted before it stopped:\n" + server);
+            assertEquals(503, readinessAnswer, "readiness answered 503 while draining (not merely refused)");
         } finally {
             app.destroyForcibly();
         }
