@@ -177,7 +177,8 @@ public final class LoadedModel implements AutoCloseable {
         return java.util.Optional.ofNullable(ood);
     }
 
-    static float[] softmax(float[] values, int offset, int length, double temperature) {
+    /** {@code softmax(values / temperature)} over {@code length} values from {@code offset}. */
+    public static float[] softmax(float[] values, int offset, int length, double temperature) {
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < length; i++) {
             max = Math.max(max, values[offset + i] / temperature);

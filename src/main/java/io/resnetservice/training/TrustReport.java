@@ -118,20 +118,7 @@ final class TrustReport {
     static float[][] softmax(float[][] logits, double temperature) {
         float[][] out = new float[logits.length][];
         for (int i = 0; i < logits.length; i++) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (float v : logits[i]) {
-                max = Math.max(max, v / temperature);
-            }
-            double sum = 0;
-            double[] e = new double[logits[i].length];
-            for (int c = 0; c < e.length; c++) {
-                e[c] = Math.exp(logits[i][c] / temperature - max);
-                sum += e[c];
-            }
-            out[i] = new float[e.length];
-            for (int c = 0; c < e.length; c++) {
-                out[i][c] = (float) (e[c] / sum);
-            }
+            out[i] = LoadedModel.softmax(logits[i], 0, logits[i].length, temperature);
         }
         return out;
     }

@@ -153,10 +153,7 @@ public class V2Controller {
     }
 
     private static Map<String, Object> oodScores(float[] scores) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("name", OOD_SCORE_OUTPUT);
-        out.put("datatype", "FP32");
-        out.put("shape", List.of(scores.length));
+        Map<String, Object> out = tensor(OOD_SCORE_OUTPUT, "FP32", List.of(scores.length));
         out.put("data", scores);
         return out;
     }
@@ -166,10 +163,7 @@ public class V2Controller {
         for (float score : scores) {
             flags.add(score > threshold);
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("name", OOD_OUTPUT);
-        out.put("datatype", "BOOL");
-        out.put("shape", List.of(scores.length));
+        Map<String, Object> out = tensor(OOD_OUTPUT, "BOOL", List.of(scores.length));
         out.put("data", flags);
         return out;
     }
