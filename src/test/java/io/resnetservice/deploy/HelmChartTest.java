@@ -132,6 +132,12 @@ class HelmChartTest extends RandomModelServiceTest {
         String name = deployment.getMetadata().getName();
         assertEquals(name, hpa.getSpec().getScaleTargetRef().getName());
         assertEquals(2, hpa.getSpec().getMetrics().size(), "CPU and queue depth");
+        var cpu = hpa.getSpec().getMetrics().get(0);
+        assertEquals("cpu", cpu.getResource().getName());
+        assertEquals(70, cpu.getResource().getTarget().getAverageUtilization());
+        var queue = hpa.getSpec().getMetrics().get(1);
+        assertEquals("inference_queue_depth", queue.getPods().getMetric().getName(), "the gauge the service exports");
+        assertEquals("8", queue.getPods().getTarget().getAverageValue().getAmount());
         assertEquals(name, ingress.getSpec().getRules().get(0).getHttp().getPaths().get(0).getBackend().getService().getName());
         Map<String, String> podLabels = deployment.getSpec().getTemplate().getMetadata().getLabels();
         assertTrue(podLabels.entrySet().containsAll(pdb.getSpec().getSelector().getMatchLabels().entrySet()));
@@ -266,6 +272,11 @@ class HelmChartTest extends RandomModelServiceTest {
     @Test
     void theSchemaRejectsAnUnknownValue() {
         var template = new Helm(CHART).template().withName("demo").set("replicaCont", "3");
-        assertThrows(RuntimeException.class, template::call);
+        RuntimeException e = assertThrows(RuntimeException.class, template::call);
+        assertTrue(e.getMessage().contains("values.schema.json") || e.getMessage().contains("schema"), e.getMessage());
+        assertTrue(e.getMessage().contains("replicaCont"), "the error names the unknown value: " + e.getMessage());
+        RuntimeException ratio = assertThrows(RuntimeException.class, () -> new Helm(CHART).template().withName("demo")
+                .set("metrics.alerts.queueFraction", "1.5").call());
+        assertTrue(ratio.getMessage().contains("queueFraction"), ratio.getMessage());
     }
 }

@@ -25,6 +25,9 @@ class FuzzAndNativeMemoryTest extends RandomModelServiceTest {
     @Autowired
     NativeMemory nativeMemory;
 
+    @Autowired
+    io.micrometer.core.instrument.MeterRegistry meters;
+
     static List<byte[]> seeds() throws IOException {
         List<byte[]> seeds = new ArrayList<>();
         for (String name : new String[] {"progressive.jpg", "grey.jpg", "cmyk.jpg", "grey16.png",
@@ -77,6 +80,7 @@ class FuzzAndNativeMemoryTest extends RandomModelServiceTest {
     @Test
     void mutatedImagesGetOnly200Or4xxAndNoRequestHangs() throws IOException {
         List<byte[]> seeds = seeds();
+        int baseline = nativeMemory.liveNDArrays();
         Random r = new Random(20261127);
         long deadline = System.nanoTime() + FUZZ_SECONDS * 1_000_000_000L;
         int sent = 0;
@@ -104,6 +108,9 @@ class FuzzAndNativeMemoryTest extends RandomModelServiceTest {
                 sent, ok, rejected, slowest / 1_000_000);
         assertTrue(sent >= 500, "fuzzed enough cases in the time allowed: " + sent);
         assertTrue(slowest < 10_000_000_000L, "no request took 10 s");
+        // Every request has been answered: whatever they decoded, classified or refused was released.
+        assertEquals(baseline, nativeMemory.liveNDArrays(), "NDArrays after " + sent + " fuzzed requests");
+        assertEquals(0.0, meters.get("image.memory.used").gauge().value(), "image memory leases after the fuzz run");
     }
 
     @Test
