@@ -40,7 +40,7 @@ final class ObjectFrame {
             }
         }
         int[] border = borderIndices(w, h);
-        float background = median(lum, border);
+        float background = median(new Plane(lum, 0), border);
         float[] distance = new float[border.length];
         for (int i = 0; i < border.length; i++) {
             distance[i] = Math.abs(lum[border[i]] - background);
@@ -135,15 +135,6 @@ final class ObjectFrame {
             indices[k++] = y * w + w - 1;
         }
         return indices;
-    }
-
-    private static float median(float[] values, int[] at) {
-        float[] picked = new float[at.length];
-        for (int i = 0; i < at.length; i++) {
-            picked[i] = values[at[i]];
-        }
-        Arrays.sort(picked);
-        return picked[picked.length / 2];
     }
 
     private static float median(Plane plane, int[] at) {

@@ -20,6 +20,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A model folder loaded onto its device, ready to answer. Forward passes may run on several threads at
@@ -173,8 +174,8 @@ public final class LoadedModel implements AutoCloseable {
     }
 
     /** The fitted out-of-distribution statistics, if the folder has them. */
-    public java.util.Optional<FeatureGaussians> outOfDistribution() {
-        return java.util.Optional.ofNullable(ood);
+    public Optional<FeatureGaussians> outOfDistribution() {
+        return Optional.ofNullable(ood);
     }
 
     /** {@code softmax(values / temperature)} over {@code length} values from {@code offset}. */
