@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.util.Utils;
 import io.resnetservice.training.CalibrateCommand;
 import io.resnetservice.training.EvaluateCommand;
+import io.resnetservice.training.QuantizeCommand;
 import io.resnetservice.training.TrainCommand;
 import java.util.Arrays;
 import org.springframework.boot.SpringApplication;
@@ -11,7 +12,8 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 
 /**
- * Starts the web service, or with a first argument of {@code train} or {@code evaluate} runs that
+ * Starts the web service, or with a first argument of {@code train}, {@code calibrate}, {@code quantize} or
+ * {@code evaluate} runs that
  * command on Fashion-MNIST instead (no web server); {@code engine} prints the PyTorch engine's facts.
  */
 @SpringBootApplication
@@ -36,6 +38,9 @@ public class ResnetServiceApplication {
                        --low-res-epochs N --low-res-size N --ema DECAY --precision fp32|bf16
                    java -jar resnet-service.jar calibrate [options]  fit the temperature and out-of-distribution
                        --model DIR --data DIR                        statistics of a Fashion-MNIST model folder
+                   java -jar resnet-service.jar quantize [options]   write an int8 copy of a model folder
+                       --model DIR --calibration fashion-mnist|IMAGE_DIR --out DIR
+                       --observer minmax|percentile --images N --test-images N --data DIR
                    java -jar resnet-service.jar evaluate [options]   score a model folder on the test set
                        --model DIR --data DIR
                    java -jar resnet-service.jar engine               print the PyTorch engine's facts
@@ -43,7 +48,7 @@ public class ResnetServiceApplication {
             """;
 
     /** What a command line asks for: a subcommand to run, the web service, or the usage text. */
-    enum Command { TRAIN, CALIBRATE, EVALUATE, ENGINE, SERVE, HELP, UNKNOWN }
+    enum Command { TRAIN, CALIBRATE, QUANTIZE, EVALUATE, ENGINE, SERVE, HELP, UNKNOWN }
 
     static Command command(String[] args) {
         if (args.length == 0) {
@@ -52,6 +57,7 @@ public class ResnetServiceApplication {
         return switch (args[0]) {
             case "train" -> Command.TRAIN;
             case "calibrate" -> Command.CALIBRATE;
+            case "quantize" -> Command.QUANTIZE;
             case "evaluate" -> Command.EVALUATE;
             case "engine" -> Command.ENGINE;
             case "--help", "-h", "help" -> Command.HELP;
@@ -69,6 +75,7 @@ public class ResnetServiceApplication {
         switch (command(args)) {
             case TRAIN -> TrainCommand.main(rest);
             case CALIBRATE -> CalibrateCommand.main(rest);
+            case QUANTIZE -> QuantizeCommand.main(rest);
             case EVALUATE -> EvaluateCommand.main(rest);
             case ENGINE -> engine();
             case SERVE -> SpringApplication.run(ResnetServiceApplication.class, args);

@@ -174,6 +174,20 @@ public final class ModelFolder {
         return Optional.of(gaussians);
     }
 
+    /** The int8 encodings model.json names (precision int8); empty for other precisions. */
+    public Optional<Int8Parameters> int8Parameters() {
+        ModelSpec.Quantization quantization = spec.quantization();
+        if (quantization == null) {
+            return Optional.empty();
+        }
+        try (InputStream in = new BufferedInputStream(source.open(quantization.parameters()))) {
+            return Optional.of(Int8Parameters.read(in));
+        } catch (IOException | RuntimeException e) {
+            throw new ModelLoadException(source.describe(quantization.parameters()) + ": cannot read the int8"
+                    + " quantization parameters: " + rootMessage(e), e);
+        }
+    }
+
     /** SHA-256 of a file of the folder, hex encoded. */
     public String sha256Of(String fileName) {
         try (InputStream in = new DigestInputStream(source.open(fileName), sha256())) {

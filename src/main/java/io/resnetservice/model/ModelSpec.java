@@ -21,7 +21,9 @@ public record ModelSpec(
         Input input,
         Preprocess preprocess,
         Calibration calibration,
-        OutOfDistribution outOfDistribution) {
+        OutOfDistribution outOfDistribution,
+        Precision precision,
+        Quantization quantization) {
 
     public static final String FILE_NAME = "model.json";
 
@@ -46,6 +48,18 @@ public record ModelSpec(
         if (preprocess.mean().size() != input.channels() || preprocess.std().size() != input.channels()) {
             throw new IllegalArgumentException("model.json: preprocess.mean and preprocess.std need one value per input channel");
         }
+        precision = precision == null ? Precision.FP32 : precision;
+        if (precision != Precision.FP32 && format == Format.TORCHSCRIPT) {
+            throw new IllegalArgumentException("model.json: precision " + precision.label()
+                    + " needs one of this project's ResNets; a TorchScript module runs as it was saved");
+        }
+        if (precision == Precision.INT8 && quantization == null) {
+            throw new IllegalArgumentException("model.json: precision int8 needs quantization {parameters: a file name},"
+                    + " which the quantize command writes");
+        }
+        if (precision != Precision.INT8 && quantization != null) {
+            throw new IllegalArgumentException("model.json: quantization is only read with precision int8");
+        }
         if (outOfDistribution != null && format == Format.TORCHSCRIPT) {
             throw new IllegalArgumentException("model.json: outOfDistribution needs the network's features, which a"
                     + " TorchScript module does not expose");
@@ -54,12 +68,44 @@ public record ModelSpec(
 
     /** The same model without calibration or out-of-distribution statistics (what {@code calibrate} starts from). */
     public ModelSpec withoutFittedStatistics() {
-        return new ModelSpec(name, architecture, depth, variant, format, weights, labels, input, preprocess, null, null);
+        return new ModelSpec(name, architecture, depth, variant, format, weights, labels, input, preprocess, null, null,
+                precision, quantization);
     }
 
     public ModelSpec with(Calibration calibration, OutOfDistribution outOfDistribution) {
         return new ModelSpec(name, architecture, depth, variant, format, weights, labels, input, preprocess, calibration,
-                outOfDistribution);
+                outOfDistribution, precision, quantization);
+    }
+
+    /** The same model under another name, run at {@code precision} ({@code quantization} with int8 only). */
+    public ModelSpec with(String name, Precision precision, Quantization quantization) {
+        return new ModelSpec(name, architecture, depth, variant, format, weights, labels, input, preprocess, calibration,
+                outOfDistribution, precision, quantization);
+    }
+
+    /** The arithmetic the network's convolutions run in. */
+    public enum Precision {
+        /** 32-bit floats: the network as trained. */
+        @JsonProperty("fp32") FP32,
+        /** 8-bit integers, from post-training static quantization ({@link Quantization}). */
+        @JsonProperty("int8") INT8,
+        /** bfloat16 convolutions through oneDNN, on CPUs with AVX512-BF16 or AMX. */
+        @JsonProperty("bf16") BF16;
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
+     * Where an int8 model's encodings live ({@code parameters}, an .npz file read as {@link Int8Parameters}),
+     * and how they were made: the observer that chose the activation ranges and the calibration images.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Quantization(String parameters, String observer, String calibratedOn, Long calibrationImages) {
+        public Quantization {
+            Objects.requireNonNull(parameters, "model.json: quantization.parameters (a file name) is required");
+        }
     }
 
     /** Temperature scaling: probabilities are {@code softmax(logits / temperature)}. */

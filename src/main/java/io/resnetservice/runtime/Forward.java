@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
+import io.resnetservice.model.Int8Parameters;
 import io.resnetservice.model.ResNet;
 
 /**
@@ -56,6 +57,21 @@ public interface Forward extends AutoCloseable {
         // The module holds its own references to the (prepacked) weights.
         try (folded) {
             return OneDnnResNet.compile(folded, manager);
+        }
+    }
+
+    /**
+     * {@code block} run in 8-bit integers with {@code parameters} ({@link Int8ResNet}), on a CPU.
+     *
+     * @throws IllegalArgumentException when {@code block} is not one of our ResNets or the parameters do not fit it
+     */
+    static Forward int8(Block block, NDManager manager, Int8Parameters parameters, boolean features) {
+        if (!Device.Type.CPU.equals(manager.getDevice().getDeviceType())) {
+            throw new IllegalArgumentException("int8 models run on the CPU only (libtorch's quantized operators)");
+        }
+        try (FoldedResNet folded = FoldedResNet.compile(block, manager, false, features)
+                .orElseThrow(() -> new IllegalArgumentException("only this project's ResNets can run in int8"))) {
+            return Int8ResNet.compile(folded, parameters, manager);
         }
     }
 }

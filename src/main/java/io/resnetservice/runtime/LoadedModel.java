@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.pytorch.jni.JniUtils;
 import io.resnetservice.model.FeatureGaussians;
+import io.resnetservice.model.Int8Parameters;
 import io.resnetservice.model.ModelFolder;
 import io.resnetservice.model.ModelLoadException;
 import io.resnetservice.model.ModelSpec;
@@ -49,7 +50,7 @@ public final class LoadedModel implements AutoCloseable {
         this.model = model;
         this.block = model.getBlock();
         this.features = block instanceof ResNet;
-        this.forward = Forward.of(block, model.getNDManager(), execution, features);
+        this.forward = forward(folder, block, model.getNDManager(), execution, features);
         this.featureWidth = features ? ((ResNet) block).featureWidth() : 0;
         this.ood = folder.outOfDistribution(featureWidth).orElse(null);
         this.temperature = folder.spec().calibration() == null ? 1 : folder.spec().calibration().temperature();
@@ -90,6 +91,21 @@ public final class LoadedModel implements AutoCloseable {
             model.close();
             throw e;
         }
+    }
+
+    private static Forward forward(ModelFolder folder, Block block, NDManager manager, Execution execution,
+            boolean features) {
+        ModelSpec.Precision precision = folder.spec().precision();
+        if (precision == ModelSpec.Precision.INT8) {
+            Int8Parameters parameters = folder.int8Parameters().orElseThrow();
+            try {
+                return Forward.int8(block, manager, parameters, features);
+            } catch (IllegalArgumentException e) {
+                throw new ModelLoadException(folder.source().describe(folder.spec().quantization().parameters())
+                        + ": cannot run the model in int8: " + e.getMessage(), e);
+            }
+        }
+        return Forward.of(block, manager, execution, features);
     }
 
     private static String loadTorchScript(ModelFolder folder, Model model) {
@@ -251,6 +267,11 @@ public final class LoadedModel implements AutoCloseable {
         return model.getNDManager().getDevice();
     }
 
+    /** The arithmetic the network runs in, as model.json says. */
+    public ModelSpec.Precision precision() {
+        return folder.spec().precision();
+    }
+
     public String weightsSha256() {
         return weightsSha256;
     }
@@ -281,7 +302,7 @@ public final class LoadedModel implements AutoCloseable {
         return !(forward instanceof BlockForward);
     }
 
-    /** How forward passes run: {@code onednn}, {@code folded} (channels-last), {@code folded-nchw} or {@code blocks}. */
+    /** How forward passes run: {@code onednn}, {@code folded} (channels-last), {@code folded-nchw}, {@code blocks} or {@code int8}. */
     public String executionName() {
         return forward.name();
     }

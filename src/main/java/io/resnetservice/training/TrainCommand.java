@@ -159,7 +159,7 @@ public final class TrainCommand {
                 name + ".params", "labels.txt",
                 new ModelSpec.Input(1, inputSize, inputSize),
                 new ModelSpec.Preprocess(ModelSpec.Colour.GRAYSCALE, ModelSpec.Resize.FIT_PAD, null, ModelSpec.Filter.AREA,
-                        ModelSpec.Background.DARK, List.of(FashionMnist.MEAN), List.of(FashionMnist.STD), null), null, null);
+                        ModelSpec.Background.DARK, List.of(FashionMnist.MEAN), List.of(FashionMnist.STD), null), null, null, null, null);
     }
 
     public TrainingState run() throws IOException {

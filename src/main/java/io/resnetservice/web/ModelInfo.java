@@ -24,6 +24,10 @@ public record ModelInfo(
                 ModelSpec.Calibration calibration,
         @Schema(description = "How results are flagged outOfDistribution; absent for models without fitted statistics")
                 ModelSpec.OutOfDistribution outOfDistribution,
+        @Schema(description = "Arithmetic of the convolutions: fp32, int8 (post-training quantization) or bf16",
+                example = "fp32") String precision,
+        @Schema(description = "How an int8 model was quantized; absent for other precisions")
+                ModelSpec.Quantization quantization,
         List<String> labels,
         @Schema(example = "cpu()") String device,
         @Schema(description = "SHA-256 of the weights file") String weightsSha256,
@@ -38,7 +42,8 @@ public record ModelInfo(
                 spec.variant() == null ? null : spec.variant().name().toLowerCase(Locale.ROOT),
                 spec.format().name().toLowerCase(Locale.ROOT), model.parameterCount(),
                 List.of(spec.input().channels(), spec.input().height(), spec.input().width()),
-                spec.preprocess(), spec.calibration(), spec.outOfDistribution(), model.labels(), model.device().toString(), model.weightsSha256(),
+                spec.preprocess(), spec.calibration(), spec.outOfDistribution(), spec.precision().label(),
+                spec.quantization(), model.labels(), model.device().toString(), model.weightsSha256(),
                 model.loadSeconds(), isDefault, model.folder().metrics());
     }
 }

@@ -44,7 +44,8 @@ class StartupChoicesTest {
         }
         ModelSpec spec = ModelFolder.open(ModelFolder.ModelSource.directory(dir)).spec();
         ModelFolder.writeSpec(dir, new ModelSpec(name, spec.architecture(), spec.depth(), spec.variant(), spec.format(),
-                spec.weights(), spec.labels(), spec.input(), spec.preprocess(), spec.calibration(), spec.outOfDistribution()));
+                spec.weights(), spec.labels(), spec.input(), spec.preprocess(), spec.calibration(), spec.outOfDistribution(),
+                spec.precision(), spec.quantization()));
     }
 
     static String causes(Throwable e) {

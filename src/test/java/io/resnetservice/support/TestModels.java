@@ -32,7 +32,7 @@ public final class TestModels {
         return new ModelSpec(name, "resnet", 18, ResNetVariant.TEXTBOOK, ModelSpec.Format.DJL, name + ".params",
                 "labels.txt", new ModelSpec.Input(1, 28, 28),
                 new ModelSpec.Preprocess(ModelSpec.Colour.GRAYSCALE, ModelSpec.Resize.FIT_PAD, null, ModelSpec.Filter.AREA,
-                        ModelSpec.Background.DARK, List.of(FashionMnist.MEAN), List.of(FashionMnist.STD), null), null, null);
+                        ModelSpec.Background.DARK, List.of(FashionMnist.MEAN), List.of(FashionMnist.STD), null), null, null, null, null);
     }
 
     /** A folder of model folders holding one random textbook ResNet-18 for 1x28x28 input and 10 classes. */
