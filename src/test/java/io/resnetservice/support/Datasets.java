@@ -17,4 +17,12 @@ public final class Datasets {
         }
         return dir;
     }
+
+    /**
+     * For {@code @EnabledIf} on classes that need Fashion-MNIST before their application starts: true in CI
+     * (where a missing dataset must fail, not skip) and wherever it is installed.
+     */
+    public static boolean fashionMnistAvailable() {
+        return System.getenv("CI") != null || FashionMnist.isInstalled(FashionMnist.DEFAULT_DIR);
+    }
 }
