@@ -34,9 +34,12 @@ public final class QuantizeCommand {
     private static final int BATCH = 100;
     private static final List<String> IMAGE_SUFFIXES = List.of(".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp");
 
-    /** What quantization did: the new folder, both models' accuracy (NaN without labels) and their top-1 agreement. */
+    /**
+     * What quantization did: the new folder, both models' accuracy (NaN without labels), their top-1 agreement and
+     * the cosine similarity of their logits per image.
+     */
     public record Result(Path folder, long calibrationImages, double fp32Accuracy, double int8Accuracy, double agreement,
-            int evaluated) {}
+            double meanCosine, double lowestCosine, int evaluated) {}
 
     private QuantizeCommand() {}
 
@@ -47,22 +50,23 @@ public final class QuantizeCommand {
         String calibration = cl.string("--calibration", null);
         if (model == null || out == null || calibration == null) {
             System.err.println("usage: quantize --model DIR --calibration (fashion-mnist|IMAGE_DIR) --out DIR"
-                    + " [--observer minmax|percentile] [--images N] [--test-images N] [--data FASHION_MNIST_DIR]");
+                    + " [--observer minmax|percentile] [--images N] [--test-images N] [--compare IMAGE_DIR]"
+                    + " [--data FASHION_MNIST_DIR]");
             System.exit(2);
         }
         run(model, calibration, out, Int8Calibration.Observer.valueOf(cl.string("--observer", "percentile")
                 .toUpperCase(Locale.ROOT)), cl.integer("--images", DEFAULT_IMAGES), cl.integer("--test-images", 10000),
-                cl.path("--data", FashionMnist.DEFAULT_DIR), System.out);
+                cl.path("--compare", null), cl.path("--data", FashionMnist.DEFAULT_DIR), System.out);
     }
 
     /**
      * Quantizes the folder {@code modelDir} with up to {@code images} calibration images from {@code
      * calibration} ({@value #FASHION_MNIST}: the training set; otherwise a folder of images) into {@code
-     * outDir}, then compares both models on up to {@code testImages} Fashion-MNIST test images (labelled)
-     * or on the calibration images (agreement only).
+     * outDir}, then compares both models on up to {@code testImages} Fashion-MNIST test images (labelled),
+     * or the images of {@code compareDir} when given, or else the calibration images (agreement only).
      */
     public static Result run(Path modelDir, String calibration, Path outDir, Int8Calibration.Observer observer, int images,
-            int testImages, Path dataDir, PrintStream console) throws IOException {
+            int testImages, Path compareDir, Path dataDir, PrintStream console) throws IOException {
         ModelFolder folder = ModelFolder.open(ModelFolder.ModelSource.directory(modelDir));
         ModelSpec spec = folder.spec();
         if (spec.precision() != ModelSpec.Precision.FP32) {
@@ -106,7 +110,10 @@ public final class QuantizeCommand {
         float[] compare;
         int compared;
         byte[] labels = null;
-        if (fashion) {
+        if (compareDir != null) {
+            compare = imageFolder(compareDir, spec, testImages);
+            compared = compare.length / tensorSize;
+        } else if (fashion) {
             FashionMnist.Prepared test = FashionMnist.prepare(FashionMnist.test(dataDir).first(testImages), spec);
             compare = test.tensors();
             compared = test.count();
@@ -115,29 +122,39 @@ public final class QuantizeCommand {
             compare = tensors;
             compared = count;
         }
-        int[] fp32 = predictions(folder, compare, compared, tensorSize);
-        int[] int8 = predictions(quantized, compare, compared, tensorSize);
+        float[][] fp32 = logits(folder, compare, compared, tensorSize);
+        float[][] int8 = logits(quantized, compare, compared, tensorSize);
         int agree = 0;
         int fp32Right = 0;
         int int8Right = 0;
+        double cosineSum = 0;
+        double cosineMin = 1;
         for (int i = 0; i < compared; i++) {
-            agree += fp32[i] == int8[i] ? 1 : 0;
+            int a = Evaluation.argmax(fp32[i]);
+            int b = Evaluation.argmax(int8[i]);
+            agree += a == b ? 1 : 0;
             if (labels != null) {
-                fp32Right += fp32[i] == labels[i] ? 1 : 0;
-                int8Right += int8[i] == labels[i] ? 1 : 0;
+                fp32Right += a == labels[i] ? 1 : 0;
+                int8Right += b == labels[i] ? 1 : 0;
             }
+            double cosine = cosine(fp32[i], int8[i]);
+            cosineSum += cosine;
+            cosineMin = Math.min(cosineMin, cosine);
         }
         double agreement = (double) agree / compared;
         double fp32Accuracy = labels == null ? Double.NaN : (double) fp32Right / compared;
         double int8Accuracy = labels == null ? Double.NaN : (double) int8Right / compared;
+        double meanCosine = cosineSum / compared;
         if (labels != null) {
             console.printf("Fashion-MNIST test set, %d images: fp32 accuracy %.4f, int8 %.4f (%+.2f points);"
                     + " top-1 agreement %.4f%n", compared, fp32Accuracy, int8Accuracy, 100 * (int8Accuracy - fp32Accuracy),
                     agreement);
         } else {
-            console.printf("%d calibration images: fp32 and int8 agree on the top class of %.4f%n", compared, agreement);
+            console.printf("%d %s images: fp32 and int8 agree on the top class of %.4f%n", compared,
+                    compareDir == null ? "calibration" : "comparison", agreement);
         }
-        return new Result(outDir, count, fp32Accuracy, int8Accuracy, agreement, compared);
+        console.printf("cosine similarity of the int8 logits to fp32's: mean %.5f, lowest %.5f%n", meanCosine, cosineMin);
+        return new Result(outDir, count, fp32Accuracy, int8Accuracy, agreement, meanCosine, cosineMin, compared);
     }
 
     /** Copies the folder's files (not its checkpoints), adds the parameters and says int8 in model.json. */
@@ -156,19 +173,29 @@ public final class QuantizeCommand {
         ModelFolder.writeSpec(outDir, spec.with(spec.name() + "-int8", ModelSpec.Precision.INT8, quantization));
     }
 
-    private static int[] predictions(ModelFolder folder, float[] tensors, int count, int tensorSize) {
-        int[] out = new int[count];
+    private static float[][] logits(ModelFolder folder, float[] tensors, int count, int tensorSize) {
+        float[][] out = new float[count][];
         try (LoadedModel model = LoadedModel.load(folder, Device.cpu())) {
             for (int from = 0; from < count; from += BATCH) {
                 int n = Math.min(BATCH, count - from);
                 float[][] logits = model.logits(java.util.Arrays.copyOfRange(tensors, from * tensorSize,
                         (from + n) * tensorSize), n);
-                for (int i = 0; i < n; i++) {
-                    out[from + i] = Evaluation.argmax(logits[i]);
-                }
+                System.arraycopy(logits, 0, out, from, n);
             }
         }
         return out;
+    }
+
+    static double cosine(float[] a, float[] b) {
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += (double) a[i] * b[i];
+            na += (double) a[i] * a[i];
+            nb += (double) b[i] * b[i];
+        }
+        return dot / Math.sqrt(na * nb);
     }
 
     /** Up to {@code limit} images of {@code dir} (sorted by name), through the model's own decoding and preprocessing. */

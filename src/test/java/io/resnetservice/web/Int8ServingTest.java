@@ -49,7 +49,7 @@ class Int8ServingTest {
                 Path repository = Files.createTempDirectory("int8-models");
                 quantized = QuantizeCommand.run(shipped, QuantizeCommand.FASHION_MNIST,
                         repository.resolve(embedded.spec().name() + "-int8"), Int8Calibration.Observer.PERCENTILE,
-                        2000, 10000, Datasets.fashionMnist(), System.out);
+                        2000, 10000, null, Datasets.fashionMnist(), System.out);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
