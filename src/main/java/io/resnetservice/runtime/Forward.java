@@ -74,4 +74,24 @@ public interface Forward extends AutoCloseable {
             return Int8ResNet.compile(folded, parameters, manager);
         }
     }
+
+    /**
+     * {@code block} with its convolutions in bfloat16 ({@link OneDnnResNet} in bf16), on a CPU that {@code cpu}
+     * says has bfloat16 instructions.
+     *
+     * @throws IllegalArgumentException on another device, another CPU or a network that is not one of our ResNets
+     */
+    static Forward bf16(Block block, NDManager manager, CpuFeatures cpu, boolean features) {
+        if (!Device.Type.CPU.equals(manager.getDevice().getDeviceType())) {
+            throw new IllegalArgumentException("precision bf16 runs on the CPU only (oneDNN's bfloat16 kernels)");
+        }
+        if (!cpu.bf16()) {
+            throw new IllegalArgumentException("precision bf16 needs a CPU with AVX512-BF16 or AMX (its flags have"
+                    + " neither avx512_bf16 nor amx_bf16); serve this model in fp32, or quantize it to int8");
+        }
+        try (FoldedResNet folded = FoldedResNet.compile(block, manager, false, features)
+                .orElseThrow(() -> new IllegalArgumentException("only this project's ResNets can run in bf16"))) {
+            return OneDnnResNet.compile(folded, manager, true);
+        }
+    }
 }

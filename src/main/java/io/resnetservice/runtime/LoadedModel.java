@@ -105,6 +105,13 @@ public final class LoadedModel implements AutoCloseable {
                         + ": cannot run the model in int8: " + e.getMessage(), e);
             }
         }
+        if (precision == ModelSpec.Precision.BF16) {
+            try {
+                return Forward.bf16(block, manager, CpuFeatures.current(), features);
+            } catch (IllegalArgumentException e) {
+                throw new ModelLoadException(folder.source().describe(ModelSpec.FILE_NAME) + ": " + e.getMessage(), e);
+            }
+        }
         return Forward.of(block, manager, execution, features);
     }
 
@@ -302,7 +309,7 @@ public final class LoadedModel implements AutoCloseable {
         return !(forward instanceof BlockForward);
     }
 
-    /** How forward passes run: {@code onednn}, {@code folded} (channels-last), {@code folded-nchw}, {@code blocks} or {@code int8}. */
+    /** How forward passes run: {@code onednn}, {@code folded} (channels-last), {@code folded-nchw}, {@code blocks}, {@code int8} or {@code onednn-bf16}. */
     public String executionName() {
         return forward.name();
     }

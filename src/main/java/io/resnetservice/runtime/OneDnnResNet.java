@@ -41,34 +41,49 @@ import java.util.List;
 public final class OneDnnResNet implements Forward {
 
     private static final String CLASS_NAME = "OneDnnResNet";
+    private static final String BF16_CLASS_NAME = "OneDnnBf16ResNet";
+    private static final int BFLOAT16 = 15;
+    private static final int FLOAT32 = 6;
 
     private final NDManager manager;
     private final PtSymbolBlock module;
     private final IValue packedWeights;
+    private final boolean bf16;
 
-    private OneDnnResNet(NDManager manager, PtSymbolBlock module, IValue packedWeights) {
+    private OneDnnResNet(NDManager manager, PtSymbolBlock module, IValue packedWeights, boolean bf16) {
         this.manager = manager;
         this.module = module;
         this.packedWeights = packedWeights;
+        this.bf16 = bf16;
     }
 
     /** Compiles {@code folded} (which must keep NCHW weights) into a TorchScript module under {@code parent}. */
     public static OneDnnResNet compile(FoldedResNet folded, NDManager parent) {
+        return compile(folded, parent, false);
+    }
+
+    /**
+     * As {@link #compile(FoldedResNet, NDManager)}; with {@code bf16}, the convolutions, activations and
+     * residual additions run in bfloat16 (weights rounded once, at load), and the pooled features and
+     * {@code fc} in float: oneDNN's bf16 kernels, for CPUs with AVX512-BF16 or AMX.
+     */
+    public static OneDnnResNet compile(FoldedResNet folded, NDManager parent, boolean bf16) {
         if (folded.channelsLast()) {
             throw new IllegalArgumentException("oneDNN execution takes the folded network in NCHW order");
         }
         List<NDArray> weights = new ArrayList<>();
-        String source = source(folded, weights);
+        String className = bf16 ? BF16_CLASS_NAME : CLASS_NAME;
+        String source = source(className, folded, weights, bf16);
         NDManager manager = parent.newSubManager();
         try {
             PtSymbolBlock module = JniUtils.loadModule((PtNDManager) manager,
-                    new ByteArrayInputStream(TorchScriptArchive.of(CLASS_NAME, source)), false, false);
+                    new ByteArrayInputStream(TorchScriptArchive.of(className, source)), false, false);
             PtNDArray[] arrays = weights.stream().map(PtNDArray.class::cast).toArray(PtNDArray[]::new);
             IValue packed;
             try (IValue list = IValue.listFrom(arrays)) {
                 packed = IValueUtils.runMethod(module, "prepack", list);
             }
-            return new OneDnnResNet(manager, module, packed);
+            return new OneDnnResNet(manager, module, packed, bf16);
         } catch (IOException e) {
             manager.close();
             throw new UncheckedIOException(e);
@@ -89,7 +104,7 @@ public final class OneDnnResNet implements Forward {
 
     @Override
     public String name() {
-        return "onednn";
+        return bf16 ? "onednn-bf16" : "onednn";
     }
 
     @Override
@@ -99,13 +114,13 @@ public final class OneDnnResNet implements Forward {
     }
 
     /** TorchScript source of the module; {@code weights} receives the arguments {@code prepack} expects, in order. */
-    private static String source(FoldedResNet net, List<NDArray> weights) {
+    private static String source(String className, FoldedResNet net, List<NDArray> weights, boolean bf16) {
         StringBuilder prepack = new StringBuilder();
         StringBuilder forward = new StringBuilder();
         // y: the activations in oneDNN's layout, which the convolutions read; d: the same as a dense
         // NCHW tensor, which the residual additions and the 1x1 projections read.
-        forward.append("    y = x.contiguous().to_mkldnn()\n");
-        forward.append("    y = ").append(conv(net.stem(), "y", weights, prepack)).append('\n');
+        forward.append("    y = x.contiguous()").append(bf16 ? ".to(dtype=" + BFLOAT16 + ")" : "").append(".to_mkldnn()\n");
+        forward.append("    y = ").append(conv(net.stem(), "y", weights, prepack, bf16)).append('\n');
         forward.append("    y = torch.max_pool2d(y, [3, 3], [2, 2], [1, 1])\n");
         forward.append("    d = y.to_dense()\n");
         List<FoldedResNet.Residual> blocks = net.blocks();
@@ -113,7 +128,7 @@ public final class OneDnnResNet implements Forward {
             FoldedResNet.Residual block = blocks.get(b);
             String input = "y";
             for (FoldedResNet.Conv conv : block.branch()) {
-                forward.append("    h = ").append(conv(conv, input, weights, prepack)).append('\n');
+                forward.append("    h = ").append(conv(conv, input, weights, prepack, bf16)).append('\n');
                 input = "h";
             }
             if (block.branch().get(block.branch().size() - 1).relu()) {
@@ -121,10 +136,12 @@ public final class OneDnnResNet implements Forward {
             }
             String shortcut = "d";
             if (block.projection() != null) {
-                forward.append("    s = ").append(projection(block.projection(), weights, prepack)).append('\n');
+                forward.append("    s = ").append(projection(block.projection(), weights, prepack, bf16)).append('\n');
                 shortcut = "s";
             }
-            forward.append("    d = torch._add_relu_(h.to_dense(), ").append(shortcut).append(")\n");
+            // aten's fused add-ReLU has no bfloat16 kernel.
+            forward.append(bf16 ? "    d = torch.relu_(h.to_dense().add_(" + shortcut + "))\n"
+                    : "    d = torch._add_relu_(h.to_dense(), " + shortcut + ")\n");
             if (b < blocks.size() - 1) {
                 forward.append("    y = d.to_mkldnn()\n");
             }
@@ -133,17 +150,18 @@ public final class OneDnnResNet implements Forward {
         weights.add(net.fcWeight());
         weights.add(net.fcBias());
         prepack.append("w[").append(fc).append("], w[").append(fc + 1).append(']');
-        forward.append("    f = torch.flatten(torch.adaptive_avg_pool2d(d, [1, 1]), 1)\n");
+        forward.append("    f = torch.flatten(torch.adaptive_avg_pool2d(d, [1, 1]), 1)")
+                .append(bf16 ? ".to(dtype=" + FLOAT32 + ")" : "").append('\n');
         String logits = "torch.linear(f, w[" + fc + "], w[" + (fc + 1) + "])";
         forward.append("    return ").append(net.features() ? "torch.cat([" + logits + ", f], 1)" : logits).append('\n');
-        return "class " + CLASS_NAME + "(Module):\n"
+        return "class " + className + "(Module):\n"
                 + "  __parameters__ = []\n"
                 + "  __buffers__ = []\n"
                 + "  training : bool\n"
-                + "  def prepack(self: __torch__." + CLASS_NAME + ",\n"
+                + "  def prepack(self: __torch__." + className + ",\n"
                 + "    w: List[Tensor]) -> List[Tensor]:\n"
                 + "    return [" + prepack + "]\n"
-                + "  def forward(self: __torch__." + CLASS_NAME + ",\n"
+                + "  def forward(self: __torch__." + className + ",\n"
                 + "    x: Tensor,\n"
                 + "    w: List[Tensor]) -> Tensor:\n"
                 + forward;
@@ -153,28 +171,33 @@ public final class OneDnnResNet implements Forward {
      * One oneDNN convolution on prepacked weights, from and to oneDNN's layout, and its ReLU where it
      * has one (oneDNN's eltwise primitive, in place).
      */
-    private static String conv(FoldedResNet.Conv conv, String input, List<NDArray> weights, StringBuilder prepack) {
+    private static String conv(FoldedResNet.Conv conv, String input, List<NDArray> weights, StringBuilder prepack,
+            boolean bf16) {
         int index = weights.size();
         weights.add(conv.weight());
         weights.add(conv.bias());
         String padding = pair(conv.padding());
         String stride = pair(conv.stride());
-        prepack.append("torch.mkldnn_reorder_conv2d_weight(torch.to_mkldnn(w[").append(index).append("]), ")
-                .append(padding).append(", ").append(stride).append(", [1, 1], 1), ")
-                .append("w[").append(index + 1).append("], ");
+        prepack.append("torch.mkldnn_reorder_conv2d_weight(torch.to_mkldnn(").append(cast("w[" + index + "]", bf16))
+                .append("), ").append(padding).append(", ").append(stride).append(", [1, 1], 1), ")
+                .append(cast("w[" + (index + 1) + "]", bf16)).append(", ");
         String call = "torch.mkldnn_convolution(" + input + ", w[" + index + "], w[" + (index + 1) + "], "
                 + padding + ", " + stride + ", [1, 1], 1)";
         return conv.relu() ? "torch.relu_(" + call + ")" : call;
     }
 
     /** A block's projection shortcut, on the dense block input {@code d}: aten's convolution, plain weights. */
-    private static String projection(FoldedResNet.Conv conv, List<NDArray> weights, StringBuilder prepack) {
+    private static String projection(FoldedResNet.Conv conv, List<NDArray> weights, StringBuilder prepack, boolean bf16) {
         int index = weights.size();
         weights.add(conv.weight());
         weights.add(conv.bias());
-        prepack.append("w[").append(index).append("], w[").append(index + 1).append("], ");
+        prepack.append(cast("w[" + index + "]", bf16)).append(", ").append(cast("w[" + (index + 1) + "]", bf16)).append(", ");
         return "torch.conv2d(d, w[" + index + "], w[" + (index + 1) + "], " + pair(conv.stride()) + ", "
                 + pair(conv.padding()) + ")";
+    }
+
+    private static String cast(String tensor, boolean bf16) {
+        return bf16 ? tensor + ".to(dtype=" + BFLOAT16 + ")" : tensor;
     }
 
     private static String pair(Shape shape) {

@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * preprocessing milliseconds per image. Prints one line per figure, "key value", for the script to collect.
  *
  * <pre>java ... io.resnetservice.bench.InProcessBenchmark forward MODEL_DIR 1,4,8,16,32 SECONDS onednn|folded|folded-nchw|blocks [WORKERS]
- * java ... io.resnetservice.bench.InProcessBenchmark preprocess</pre>
+ * java ... io.resnetservice.bench.InProcessBenchmark preprocess
+ * java ... io.resnetservice.bench.InProcessBenchmark accuracy FASHION_MNIST_MODEL_DIR</pre>
  *
  * <p>With {@code WORKERS} (default 1), that many threads run forward passes on the one loaded model at
  * once, each pass with cores/WORKERS intra-op threads: {@code 2} on two cores is how the service runs
@@ -52,6 +53,7 @@ public final class InProcessBenchmark {
                     execution(args.length > 4 ? args[4] : "onednn"),
                     args.length > 5 ? Integer.parseInt(args[5]) : 1);
             case "preprocess" -> preprocess();
+            case "accuracy" -> accuracy(Path.of(args[1]));
             case "photo" -> photo(Path.of(args[1]));
             default -> throw new IllegalArgumentException(args[0]);
         }
@@ -128,6 +130,22 @@ public final class InProcessBenchmark {
                 System.out.printf(Locale.ROOT, "forward %s exec=%s batch=%d%s images_per_s=%.1f%n",
                         model.name(), exec, batch, workers > 1 ? " workers=" + workers : "", rates[2]);
             }
+        }
+    }
+
+    /** Top-1 accuracy of a Fashion-MNIST model folder on the 10,000 test images, run as the service runs it. */
+    static void accuracy(Path modelDir) {
+        try (LoadedModel model = LoadedModel.load(ModelFolder.open(ModelFolder.ModelSource.directory(modelDir)), Device.cpu())) {
+            io.resnetservice.training.FashionMnist.Split test = io.resnetservice.training.FashionMnist.test(
+                    io.resnetservice.training.FashionMnist.DEFAULT_DIR);
+            float[][] logits = io.resnetservice.training.Evaluation.logits(model,
+                    io.resnetservice.training.FashionMnist.prepare(test, model.spec()), 500);
+            System.out.printf(Locale.ROOT, "accuracy %s exec=%s precision=%s images=%d accuracy=%.4f%n", model.name(),
+                    model.executionName(), model.precision().label(), logits.length,
+                    io.resnetservice.training.Evaluation.accuracy(logits,
+                            io.resnetservice.training.FashionMnist.prepare(test, model.spec())));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
