@@ -49,7 +49,7 @@ fi
 quantize() { java -Dai.djl.offline=true -jar "$JAR" quantize "$@" 2>/dev/null | tr '\r' '\n' | grep -v -E '^calibrating| (INFO|WARN) |^$|^wrote '; }
 
 {
-echo "# int8 and fp32, $(date -u +%FT%TZ)"
+echo "# fp32, int8 and bf16, $(date -u +%FT%TZ)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB;" \
   "$(grep -o -w -E 'avx2|avx512f|avx512_vnni|avx512_bf16|amx_tile|amx_int8' /proc/cpuinfo | sort -u | xargs)"
 echo "ours: $(git rev-parse --short HEAD); peer and frozen: torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)'), $THREADS threads"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Native-memory soak: tens of thousands of requests against the packaged jar (embedded model), with the
-# process's RSS and DJL's live NDArray count after warm-up and at the end. Growth should stay under 5%
-# and the NDArray count should return to its baseline.
+# process's RSS and DJL's live NDArray count after warm-up and at the end. It passes (exit 0) when RSS
+# grew by at most MAX_RSS_GROWTH_PERCENT (5) and the NDArray count is back at its baseline, and says
+# FAIL and exits 1 otherwise.
 #
 #   bench/soak.sh [REQUESTS]        (needs: apt-get install hey; ./mvnw package first)
 set -euo pipefail
@@ -32,5 +33,17 @@ wait $good
 rss1=$(rss); live1=$(live)
 echo "after $REQUESTS more requests ($((REQUESTS / 10)) of them undecodable) in $(( $(date +%s) - start )) s: RSS ${rss1} kB, live NDArrays ${live1}"
 grep -hE "Requests/sec|^  \[[0-9]+\]" "$WORK/good.txt" "$WORK/bad.txt" | sed "s/^/  /"
-awk -v a="$rss0" -v b="$rss1" 'BEGIN { printf "RSS growth: %.2f%%\n", (b - a) * 100 / a }'
-[ "$live0" = "$live1" ] && echo "live NDArrays back to baseline" || echo "live NDArrays changed: $live0 -> $live1"
+growth=$(awk -v a="$rss0" -v b="$rss1" 'BEGIN { printf "%.2f", (b - a) * 100 / a }')
+echo "RSS growth: ${growth}%"
+verdict=0
+if awk -v g="$growth" -v limit="${MAX_RSS_GROWTH_PERCENT:-5}" 'BEGIN { exit !(g <= limit) }'; then
+  echo "PASS RSS grew ${growth}% (limit ${MAX_RSS_GROWTH_PERCENT:-5}%)"
+else
+  echo "FAIL RSS grew ${growth}% (limit ${MAX_RSS_GROWTH_PERCENT:-5}%)"; verdict=1
+fi
+if [ "$live0" = "$live1" ]; then
+  echo "PASS live NDArrays back to baseline ($live0)"
+else
+  echo "FAIL live NDArrays changed: $live0 -> $live1"; verdict=1
+fi
+exit $verdict

@@ -22,8 +22,17 @@ public final class Resampler {
             this.support = support;
         }
 
+        /**
+         * The kernel at {@code t}, the signed distance from the output pixel's centre to an input pixel's, in
+         * input pixels scaled by the filter scale. The box is half-open, {@code (-0.5, 0.5]}, as Pillow's: a
+         * centre exactly half-way between two input pixels takes one of them, not neither.
+         */
         double weight(double t) {
-            return this == BILINEAR ? (t < 1 ? 1 - t : 0) : (t < 0.5 ? 1 : 0);
+            if (this == BILINEAR) {
+                double a = Math.abs(t);
+                return a < 1 ? 1 - a : 0;
+            }
+            return t > -0.5 && t <= 0.5 ? 1 : 0;
         }
     }
 
@@ -205,7 +214,7 @@ public final class Resampler {
                 double total = 0;
                 double[] w = new double[n];
                 for (int k = 0; k < n; k++) {
-                    w[k] = filter.weight(Math.abs((k + min - center + 0.5) / filterScale));
+                    w[k] = filter.weight((k + min - center + 0.5) / filterScale);
                     total += w[k];
                 }
                 for (int k = 0; k < n; k++) {

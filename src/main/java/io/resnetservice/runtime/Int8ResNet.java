@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A {@link FoldedResNet} run in 8-bit integers through libtorch's quantized operators (FBGEMM, or oneDNN
@@ -35,7 +36,7 @@ public final class Int8ResNet implements Forward {
     private static final int QINT8 = 12;
     private static final int QUINT8 = 13;
     /** libtorch keeps the first class loaded under a name: each program gets its own. */
-    private static final java.util.concurrent.atomic.AtomicInteger PROGRAMS = new java.util.concurrent.atomic.AtomicInteger();
+    private static final AtomicInteger PROGRAMS = new AtomicInteger();
 
     private final NDManager manager;
     private final PtSymbolBlock module;

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
@@ -93,7 +94,7 @@ public final class QuantizeCommand {
         try (Int8Calibration observed = Int8Calibration.open(folder, observer)) {
             for (int from = 0; from < count; from += BATCH) {
                 int n = Math.min(BATCH, count - from);
-                observed.observe(java.util.Arrays.copyOfRange(tensors, from * tensorSize, (from + n) * tensorSize), n);
+                observed.observe(Arrays.copyOfRange(tensors, from * tensorSize, (from + n) * tensorSize), n);
                 console.printf("\rcalibrating (%s): %d / %d images", observer.name().toLowerCase(Locale.ROOT), from + n, count);
             }
             console.println();
@@ -178,7 +179,7 @@ public final class QuantizeCommand {
         try (LoadedModel model = LoadedModel.load(folder, Device.cpu())) {
             for (int from = 0; from < count; from += BATCH) {
                 int n = Math.min(BATCH, count - from);
-                float[][] logits = model.logits(java.util.Arrays.copyOfRange(tensors, from * tensorSize,
+                float[][] logits = model.logits(Arrays.copyOfRange(tensors, from * tensorSize,
                         (from + n) * tensorSize), n);
                 System.arraycopy(logits, 0, out, from, n);
             }

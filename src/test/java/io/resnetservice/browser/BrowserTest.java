@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.resnetservice.support.Datasets;
+import io.resnetservice.model.ModelFolder;
+import io.resnetservice.support.Http;
+import io.resnetservice.support.Multipart;
+import tools.jackson.databind.JsonNode;
 import io.resnetservice.support.TestImages;
 import io.resnetservice.training.FashionMnist;
 import io.resnetservice.training.OutOfDistribution;
@@ -103,18 +107,34 @@ class BrowserTest {
         waiting().until(d -> !d.findElements(By.cssSelector("#model-facts dd")).isEmpty());
         String parameters = browser.findElement(By.cssSelector("[data-fact=parameters]")).getText();
         assertEquals("11,178,378", parameters);
-        assertTrue(browser.findElement(By.cssSelector("[data-fact=test-accuracy]")).getText().endsWith("%"));
+        double accuracy = ((Number) ModelFolder.embedded().metrics().get("accuracy")).doubleValue();
+        assertEquals(String.format(java.util.Locale.ROOT, "%.2f %%", 100 * accuracy),
+                browser.findElement(By.cssSelector("[data-fact=test-accuracy]")).getText(), "the metrics.json figure");
 
         browser.findElement(By.id("file-input")).sendKeys(upload.toString());
         waiting().until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#results .prediction"), 5));
         List<WebElement> predictions = browser.findElements(By.cssSelector("#results .prediction"));
         assertEquals(expectedLabel, predictions.get(0).findElement(By.className("label")).getText());
-        for (WebElement bar : browser.findElements(By.cssSelector("#results .bar"))) {
-            assertTrue(bar.getSize().getWidth() > 0, "each bar is drawn");
+        // The same upload through the API: the page shows its top 5 in order, each bar as long as its probability.
+        JsonNode api;
+        try {
+            api = new Http(port).post("/api/v1/classify?topK=5", new Multipart().file("image", "t.png", "image/png",
+                    Files.readAllBytes(upload))).json().at("/results/0/predictions");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
-        int top = browser.findElements(By.cssSelector("#results .bar")).get(0).getSize().getWidth();
-        int second = browser.findElements(By.cssSelector("#results .bar")).get(1).getSize().getWidth();
-        assertTrue(top >= second, "bars are proportional and sorted");
+        for (int i = 0; i < 5; i++) {
+            WebElement row = predictions.get(i);
+            JsonNode expected = api.get(i);
+            double probability = expected.get("probability").asDouble();
+            assertEquals(expected.get("label").asString(), row.findElement(By.className("label")).getText());
+            assertEquals(String.format(java.util.Locale.ROOT, "%.1f %%", 100 * probability),
+                    row.findElement(By.className("probability")).getText());
+            double track = row.findElement(By.className("track")).getSize().getWidth();
+            double bar = row.findElement(By.className("bar")).getSize().getWidth();
+            assertEquals(Math.max(2, track * Math.max(probability, 0.005)), bar, 1.5,
+                    "bar " + i + " of a " + track + " px track for probability " + probability);
+        }
         assertTrue(browser.findElement(By.cssSelector("#results .timing")).getText().contains("ms"));
         assertFalse(browser.findElement(By.cssSelector("#results .verdict")).isDisplayed(), "a test image is recognised");
         assertTrue(browser.findElement(By.cssSelector("[data-fact=not-recognised]")).getText().startsWith("mahalanobis"));
@@ -167,6 +187,7 @@ class BrowserTest {
         assertEquals("200", status.getText().strip().split("\\s+")[0]);
         String body = browser.findElement(By.cssSelector(
                 "#operations-Classification-classify .live-responses-table tbody .response-col_description pre")).getText();
-        assertTrue(body.contains("\"label\": \"" + expectedLabel + "\""), body);
+        assertEquals(expectedLabel, Http.JSON.readTree(body)
+                .at("/results/0/predictions/0/label").asString(), body);
     }
 }

@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class AllocatorSettingsTest {
@@ -28,19 +30,40 @@ class AllocatorSettingsTest {
                 "MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=67108864 MALLOC_ARENA_MAX=2");
     }
 
-    /** The container, `spring-boot:run`, the tests and the benchmark must run with the same settings. */
+    /**
+     * The container, `spring-boot:run`, the tests and every benchmark script that starts a JVM must run with the
+     * same settings: the figures are only comparable if they do.
+     */
     @Test
     void everyLauncherSetsTheRecommendedValues() throws IOException {
         String dockerfile = Files.readString(Path.of("Dockerfile"));
         String pom = Files.readString(Path.of("pom.xml"));
-        String bench = Files.readString(Path.of("bench/run.sh"));
-        String soak = Files.readString(Path.of("bench/soak.sh"));
+        List<Path> scripts;
+        try (Stream<Path> bench = Files.list(Path.of("bench"))) {
+            scripts = bench.filter(f -> f.toString().endsWith(".sh")).sorted().toList();
+        }
+        assertThat(scripts).hasSizeGreaterThanOrEqualTo(6);
         AllocatorSettings.RECOMMENDED.forEach((name, value) -> {
             assertThat(dockerfile).contains(name + "=" + value);
             // spring-boot:run, surefire and failsafe
             assertThat(pom.split("<" + name + ">" + value + "</" + name + ">", -1)).hasSize(4);
-            assertThat(bench).contains(name + "=" + value);
-            assertThat(soak).contains(name + "=" + value);
+            for (Path script : scripts) {
+                try {
+                    String text = Files.readString(script);
+                    if (text.contains("java ")) {
+                        assertThat(text).as(script.toString()).contains(name + "=" + value);
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
         });
+    }
+
+    /** What the pom configures reaches the process: this test JVM, forked by surefire, runs with every setting. */
+    @Test
+    void theTestsRunUnderTheSettingsTheServiceRecommends() {
+        assertThat(AllocatorSettings.missing(System.getenv())).isEmpty();
+        AllocatorSettings.RECOMMENDED.forEach((name, value) -> assertThat(System.getenv(name)).isEqualTo(value));
     }
 }

@@ -43,29 +43,46 @@ class AugmentTest {
         assertTrue(sawSame && sawMirror, "flips about half the time");
     }
 
+    /** The image shifted by ({@code dx}, {@code dy}) after an optional mirror, {@code background} where it has no pixel. */
+    private static float[] shifted(float[] image, int size, int dx, int dy, boolean mirror, float background) {
+        float[] out = new float[size * size];
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                int sx = (mirror ? size - 1 - x : x) + dx;
+                int sy = y + dy;
+                out[y * size + x] = sx >= 0 && sx < size && sy >= 0 && sy < size ? image[sy * size + sx] : background;
+            }
+        }
+        return out;
+    }
+
     @Test
-    void paddingShiftsTheImageAndFillsWithBackground() {
+    void paddingShiftsTheImageByUpToThePaddingAndFillsWithBackground() {
         int size = 8;
+        int padding = 2;
         float[] image = ramp(size);
         float[] out = new float[size * size];
         Random random = new Random(1);
-        int shifted = 0;
-        for (int trial = 0; trial < 50; trial++) {
-            Augment.cropFlip(image, 0, size, out, 0, 2, -7f, random);
-            long background = 0;
-            for (float v : out) {
-                if (v == -7f) {
-                    background++;
-                } else {
-                    assertTrue(v >= 0 && v < size * size, "every other pixel comes from the image");
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (int trial = 0; trial < 300; trial++) {
+            Augment.cropFlip(image, 0, size, out, 0, padding, -7f, random);
+            String match = null;
+            for (int dx = -padding; dx <= padding && match == null; dx++) {
+                for (int dy = -padding; dy <= padding && match == null; dy++) {
+                    for (boolean mirror : new boolean[] {false, true}) {
+                        if (java.util.Arrays.equals(out, shifted(image, size, dx, dy, mirror, -7f))) {
+                            match = dx + "," + dy + "," + mirror;
+                            break;
+                        }
+                    }
                 }
             }
-            if (background > 0) {
-                shifted++;
-                assertTrue(background <= 2 * size * 2 + 2 * size * 2, "at most two bands of padding");
-            }
+            assertTrue(match != null, "trial " + trial + ": the image moved by at most " + padding
+                    + " pixels each way (mirrored or not), background elsewhere: " + java.util.Arrays.toString(out));
+            seen.add(match);
         }
-        assertTrue(shifted > 25, "most random crops move the item");
+        // 25 shifts x 2 mirrors; 300 uniform draws miss any one of them with probability (49/50)^300 = 0.2 %.
+        assertEquals(50, seen.size(), "every shift and mirror occurs: " + seen);
     }
 
     @Test
