@@ -25,7 +25,8 @@ import java.util.stream.Stream;
  * in int8 ({@link io.resnetservice.runtime.Int8ResNet}). The calibration images run through the float
  * network (BatchNorm folded) to fix every activation's 8-bit encoding; weights get a symmetric scale per
  * output channel. The new folder holds the same float weights plus {@value #PARAMETERS}, quantized
- * when it loads. Where labels are known (Fashion-MNIST) it reports both models' test accuracy.
+ * when it loads. Where labels are known (Fashion-MNIST) it refits the out-of-distribution statistics and
+ * the temperature on the int8 network (as {@code calibrate} does) and reports both models' test accuracy.
  */
 public final class QuantizeCommand {
 
@@ -106,6 +107,16 @@ public final class QuantizeCommand {
         write(modelDir, outDir, spec, parameters, new ModelSpec.Quantization(PARAMETERS,
                 observer.name().toLowerCase(Locale.ROOT), source, (long) count));
         console.printf("wrote %s%n", outDir);
+        if (spec.outOfDistribution() != null) {
+            if (fashion) {
+                // int8 features lie a little off the float ones: the float threshold flagged twice its share.
+                console.println("refitting the out-of-distribution statistics and the temperature on the int8 network");
+                CalibrateCommand.run(outDir, dataDir, console);
+            } else {
+                console.println("note: the out-of-distribution statistics and threshold are the float network's;"
+                        + " refit them on the int8 network's features before relying on them");
+            }
+        }
 
         ModelFolder quantized = ModelFolder.open(ModelFolder.ModelSource.directory(outDir));
         float[] compare;
