@@ -90,4 +90,124 @@ class ObjectFrameTest {
         }
         assertTrue(before / expected.length > 0.2, "without framing it is far off: " + before / expected.length);
     }
+
+    private static ObjectFrame.Framed frame(float[] plane, int w, int h) {
+        return ObjectFrame.of(new Plane[] {new Plane(plane, 0)}, w, h, true);
+    }
+
+    @Test
+    void theBorderIsEveryPixelOfTheOutermostRingOnce() {
+        for (int[] size : new int[][] {{4, 3}, {3, 5}, {7, 7}}) {
+            int w = size[0];
+            int h = size[1];
+            int[] ring = ObjectFrame.borderIndices(w, h);
+            java.util.Set<Integer> expected = new java.util.TreeSet<>();
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    if (x == 0 || y == 0 || x == w - 1 || y == h - 1) {
+                        expected.add(y * w + x);
+                    }
+                }
+            }
+            java.util.Set<Integer> actual = new java.util.TreeSet<>();
+            for (int i : ring) {
+                actual.add(i);
+            }
+            assertEquals(expected, actual, w + "x" + h);
+            assertEquals(expected.size(), ring.length, "each once");
+        }
+    }
+
+    @Test
+    void theCropIsTheItemsBoxPlusTheRoundedMarginClippedToTheFrame() {
+        // 20x25 item: margin round(0.02 * 25) = round(0.5) = 1 pixel each side.
+        ObjectFrame.Framed framed = frame(scene(100, 80, 0.1f, 0.6f, 30, 20, 20, 25), 100, 80);
+        assertEquals(22, framed.width());
+        assertEquals(27, framed.height());
+        float[] out = framed.planes()[0].data();
+        assertEquals(0f, out[0], 1e-6, "margin: the backdrop, made black");
+        assertEquals((0.6f - 0.1f) / 0.9f, out[framed.width() + 1], 1e-6, "the item's top-left pixel, rescaled");
+        assertEquals((0.6f - 0.1f) / 0.9f, out[(framed.height() - 2) * framed.width() + framed.width() - 2], 1e-6,
+                "its bottom-right pixel");
+        assertEquals(0f, out[out.length - 1], 1e-6);
+        // An item one pixel from the corner (its margin, round(0.02 * 100) = 2, stops at the frame's edge).
+        ObjectFrame.Framed corner = frame(scene(200, 160, 0.1f, 0.6f, 1, 1, 100, 60), 200, 160);
+        assertEquals(103, corner.width(), "columns 0 to 102");
+        assertEquals(63, corner.height(), "rows 0 to 62");
+        assertEquals(0f, corner.planes()[0].data()[0], 1e-6);
+        assertEquals((0.6f - 0.1f) / 0.9f, corner.planes()[0].data()[corner.width() + 1], 1e-6);
+        ObjectFrame.Framed farCorner = frame(scene(200, 160, 0.1f, 0.6f, 99, 99, 100, 60), 200, 160);
+        assertEquals(103, farCorner.width(), "columns 97 to 199");
+        assertEquals(63, farCorner.height(), "rows 97 to 159");
+        float[] far = farCorner.planes()[0].data();
+        assertEquals(0f, far[far.length - 1], 1e-6);
+        assertEquals((0.6f - 0.1f) / 0.9f, far[far.length - 1 - farCorner.width() - 1], 1e-6);
+    }
+
+    @Test
+    void anItemOfOnePercentIsFramedAndASmallerOneIsNot() {
+        float[] onePercent = scene(100, 100, 0.1f, 0.7f, 40, 40, 10, 10);
+        assertEquals(10, frame(onePercent, 100, 100).width(), "100 of 10,000 pixels (no margin at 10 px)");
+        float[] less = scene(100, 100, 0.1f, 0.7f, 40, 40, 9, 11);
+        assertEquals(100, frame(less, 100, 100).width(), "99 pixels: the whole frame");
+    }
+
+    @Test
+    void anItemSpanningNinetyPercentIsAlreadyFramed() {
+        assertEquals(100, frame(scene(100, 100, 0.1f, 0.7f, 5, 30, 90, 20), 100, 100).width(), "90 of 100 wide");
+        assertEquals(100, frame(scene(100, 100, 0.1f, 0.7f, 30, 5, 20, 90), 100, 100).height(), "90 of 100 high");
+        assertEquals(89 + 2 * 2, frame(scene(100, 100, 0.1f, 0.7f, 5, 30, 89, 20), 100, 100).width(),
+                "89 wide is cropped, margin round(1.78) = 2");
+    }
+
+    @Test
+    void theItemIsWhatStandsOutFromTheBordersNoiseByTheContrast() {
+        // Border noise alternates 0.1 +- 0.01: the median distance is 0.01, so the item needs more than 0.05.
+        int w = 60;
+        int h = 60;
+        float[] plane = new float[w * h];
+        for (int i = 0; i < plane.length; i++) {
+            plane[i] = 0.1f + ((i % 2 == 0) ? 0.01f : -0.01f);
+        }
+        for (int y = 20; y < 30; y++) {
+            for (int x = 20; x < 30; x++) {
+                plane[y * w + x] = 0.1f + 0.07f;
+            }
+        }
+        for (int y = 40; y < 50; y++) {
+            for (int x = 40; x < 50; x++) {
+                plane[y * w + x] = 0.1f + 0.045f;
+            }
+        }
+        ObjectFrame.Framed framed = frame(plane, w, h);
+        assertEquals(10, framed.width(), "only the block 0.07 away; the one 0.045 away is noise");
+        assertEquals(10, framed.height());
+    }
+
+    @Test
+    void aBorderThatVariesIsAPhotographAndKeepsItsCentreSquare() {
+        int w = 10;
+        int h = 6;
+        float[] wide = new float[w * h];
+        for (int i = 0; i < wide.length; i++) {
+            wide[i] = (i % w) / 10f;
+        }
+        ObjectFrame.Framed square = frame(wide, w, h);
+        assertEquals(6, square.width());
+        assertEquals(6, square.height());
+        assertEquals(0.2f, square.planes()[0].data()[0], 1e-6, "starts (10 - 6) / 2 = 2 columns in");
+        assertEquals(0.7f, square.planes()[0].data()[5], 1e-6);
+        float[] tall = new float[w * h];
+        for (int i = 0; i < tall.length; i++) {
+            tall[i] = (i / h) / 10f;
+        }
+        ObjectFrame.Framed upright = frame(tall, h, w);
+        assertEquals(6, upright.width());
+        assertEquals(6, upright.height());
+        assertEquals(0.2f, upright.planes()[0].data()[0], 1e-6, "starts 2 rows down");
+        assertEquals(0.7f, upright.planes()[0].data()[35], 1e-6);
+        float[] tiny = {0.1f, 0.9f, 0.1f, 0.9f};
+        assertSame(tiny, ObjectFrame.of(new Plane[] {new Plane(tiny, 0)}, 2, 2, true).planes()[0].data(),
+                "too small to have a border and an inside");
+    }
 }
