@@ -223,4 +223,46 @@ class BatchingExecutorTest {
             assertArrayEquals(model.forward(x, 3)[2], executor.submit(x, 3).probabilities()[2], 0f);
         }
     }
+
+    /**
+     * Two requests of 4 images with room for 8 make one pass of exactly 8; a request larger than the batch runs
+     * alone; every pass, image and wait is counted, with durations that are real elapsed times.
+     */
+    @Test
+    void requestsFillABatchExactlyAndEveryPassIsCounted() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (BatchingExecutor executor = new BatchingExecutor(model, new ResnetProperties.Batching(true, 8,
+                Duration.ofSeconds(2), 64, Duration.ofSeconds(30), 1), registry)) {
+            ExecutorService clients = Executors.newFixedThreadPool(2);
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<Outputs>> answers = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                float[] input = image(100 + i, 4);
+                answers.add(clients.submit(() -> {
+                    start.await();
+                    return executor.submit(input, 4);
+                }));
+            }
+            start.countDown();
+            for (Future<Outputs> answer : answers) {
+                assertEquals(4, answer.get().probabilities().length);
+            }
+            clients.shutdown();
+            var sizes = registry.get("inference.batch.size").summary();
+            assertEquals(1, sizes.count(), "4 + 4 fill a batch of 8: one pass");
+            assertEquals(8.0, sizes.totalAmount());
+            float[][] alone = executor.submit(image(7, 9), 9).probabilities();
+            assertEquals(9, alone.length, "a request over max-batch-size runs whole, alone");
+            assertEquals(2, sizes.count());
+            assertEquals(9.0, sizes.max());
+            var forward = registry.get("inference.forward").timer();
+            assertEquals(2, forward.count());
+            double forwardSeconds = forward.totalTime(java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(forwardSeconds > 0 && forwardSeconds < 30, "elapsed forward time: " + forwardSeconds);
+            var waits = registry.get("inference.queue").timer();
+            assertEquals(3, waits.count(), "one wait per request");
+            double waitSeconds = waits.totalTime(java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(waitSeconds >= 0 && waitSeconds < 30, "elapsed queue time: " + waitSeconds);
+        }
+    }
 }
