@@ -35,6 +35,8 @@ class Bf16ResNetTest {
         String cpuinfo = "processor\t: 0\nmodel name\t: Some CPU\nflags\t\t: fpu sse2 avx2 avx512f avx512_vnni avx512_bf16\n"
                 + "processor\t: 1\nflags\t\t: fpu\n";
         CpuFeatures cpu = CpuFeatures.parse(cpuinfo);
+        assertEquals(Set.of("fpu", "sse2", "avx2", "avx512f", "avx512_vnni", "avx512_bf16"), cpu.flags(),
+                "the first processor's flags, exactly");
         assertTrue(cpu.bf16());
         assertTrue(cpu.int8DotProduct());
         assertTrue(CpuFeatures.parse("flags : amx_bf16 amx_tile amx_int8\n").bf16());
@@ -42,6 +44,8 @@ class Bf16ResNetTest {
         assertFalse(avx2.bf16());
         assertFalse(avx2.int8DotProduct());
         assertFalse(CpuFeatures.parse("no flags here\n").bf16());
+        assertEquals(Set.of(), CpuFeatures.parse("flagship\t: avx512_bf16\n").flags(), "only the line named flags");
+        assertTrue(CpuFeatures.current().flags().contains("fpu"), "this machine's own cpuinfo (Linux, x86)");
     }
 
     @Test

@@ -84,6 +84,40 @@ class MemoryBudgetTest {
         return t;
     }
 
+    @Test
+    void theBudgetMustBePositiveAndSaysWhatItIs() {
+        assertEquals("the image memory budget must be positive, was 0",
+                assertThrows(IllegalArgumentException.class, () -> new MemoryBudget(0, Duration.ZERO)).getMessage());
+        MemoryBudget one = new MemoryBudget(1, Duration.ZERO);
+        assertEquals(1, one.capacity());
+        try (MemoryBudget.Lease all = one.acquire(5)) {
+            assertEquals(1, one.used(), "a request larger than the budget takes all of it, no more");
+        }
+    }
+
+    @Test
+    void aWaiterThatIsInterruptedGivesUpAndKeepsItsInterrupt() throws Exception {
+        MemoryBudget budget = new MemoryBudget(100, Duration.ofSeconds(30));
+        try (MemoryBudget.Lease held = budget.acquire(100)) {
+            List<Object> outcome = new CopyOnWriteArrayList<>();
+            Thread waiter = new Thread(() -> {
+                try {
+                    budget.acquire(10).close();
+                    outcome.add("admitted");
+                } catch (BatchingExecutor.OverloadedException e) {
+                    outcome.add(e.getMessage());
+                    outcome.add(Thread.currentThread().isInterrupted());
+                }
+            });
+            waiter.start();
+            awaitWaiting(budget, waiter);
+            waiter.interrupt();
+            waiter.join(10_000);
+            assertEquals(List.of("interrupted while waiting for image memory", true), outcome);
+            assertEquals(100, budget.used());
+        }
+    }
+
     private static void awaitWaiting(MemoryBudget budget, Thread t) throws InterruptedException {
         while (t.getState() != Thread.State.TIMED_WAITING) {
             assertTrue(t.isAlive());
