@@ -8,12 +8,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
-import ai.djl.pytorch.jni.IValueUtils;
-import ai.djl.pytorch.jni.JniUtils;
 import io.resnetservice.model.Int8Parameters;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -104,19 +99,10 @@ public final class Int8ResNet implements Forward {
                 weights.add(scratch.create(wide));
                 weights.add(scratch.zeros(new Shape(scales.length), DataType.INT64));
             }
-            PtSymbolBlock module = JniUtils.loadModule((PtNDManager) manager,
-                    new ByteArrayInputStream(TorchScriptArchive.of(className, source(className, folded, parameters))),
-                    false, false);
-            PtNDArray[] arrays = weights.stream().map(PtNDArray.class::cast).toArray(PtNDArray[]::new);
-            IValue packed;
-            try (IValue list = IValue.listFrom(arrays)) {
-                packed = IValueUtils.runMethod(module, "prepack", list);
-            }
+            PtSymbolBlock module = TorchScriptArchive.load(manager, className, source(className, folded, parameters));
+            IValue packed = TorchScriptArchive.prepack(module, weights);
             IValue head = IValue.listFrom((PtNDArray) folded.fcWeight(), (PtNDArray) folded.fcBias());
             return new Int8ResNet(manager, module, packed, head);
-        } catch (IOException e) {
-            manager.close();
-            throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
             manager.close();
             throw e;

@@ -7,11 +7,6 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
-import ai.djl.pytorch.jni.IValueUtils;
-import ai.djl.pytorch.jni.JniUtils;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -76,17 +71,8 @@ public final class OneDnnResNet implements Forward {
         String source = source(className, folded, weights, bf16);
         NDManager manager = parent.newSubManager();
         try {
-            PtSymbolBlock module = JniUtils.loadModule((PtNDManager) manager,
-                    new ByteArrayInputStream(TorchScriptArchive.of(className, source)), false, false);
-            PtNDArray[] arrays = weights.stream().map(PtNDArray.class::cast).toArray(PtNDArray[]::new);
-            IValue packed;
-            try (IValue list = IValue.listFrom(arrays)) {
-                packed = IValueUtils.runMethod(module, "prepack", list);
-            }
-            return new OneDnnResNet(manager, module, packed, bf16);
-        } catch (IOException e) {
-            manager.close();
-            throw new UncheckedIOException(e);
+            PtSymbolBlock module = TorchScriptArchive.load(manager, className, source);
+            return new OneDnnResNet(manager, module, TorchScriptArchive.prepack(module, weights), bf16);
         } catch (RuntimeException e) {
             manager.close();
             throw e;

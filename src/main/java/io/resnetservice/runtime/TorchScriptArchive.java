@@ -1,9 +1,19 @@
 package io.resnetservice.runtime;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.JniUtils;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -41,6 +51,23 @@ public final class TorchScriptArchive {
             throw new UncheckedIOException(e);
         }
         return zip.toByteArray();
+    }
+
+    /** Loads the program {@code source} (class {@code className}) as a module whose handles belong to {@code manager}. */
+    static PtSymbolBlock load(NDManager manager, String className, String source) {
+        try {
+            return JniUtils.loadModule((PtNDManager) manager, new ByteArrayInputStream(of(className, source)), false, false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Runs {@code module}'s {@code prepack(w: List[Tensor])} on {@code weights}: what it returns, owned by the caller. */
+    static IValue prepack(PtSymbolBlock module, List<NDArray> weights) {
+        PtNDArray[] arrays = weights.stream().map(PtNDArray.class::cast).toArray(PtNDArray[]::new);
+        try (IValue list = IValue.listFrom(arrays)) {
+            return IValueUtils.runMethod(module, "prepack", list);
+        }
     }
 
     private static void stored(ZipOutputStream out, String name, byte[] content) throws IOException {

@@ -149,7 +149,7 @@ public final class QuantizeCommand {
                 fp32Right += a == labels[i] ? 1 : 0;
                 int8Right += b == labels[i] ? 1 : 0;
             }
-            double cosine = cosine(fp32[i], int8[i]);
+            double cosine = Reliability.cosine(fp32[i], int8[i]);
             cosineSum += cosine;
             cosineMin = Math.min(cosineMin, cosine);
         }
@@ -198,17 +198,6 @@ public final class QuantizeCommand {
         return out;
     }
 
-    static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
-    }
 
     /** Up to {@code limit} images of {@code dir} (sorted by name), through the model's own decoding and preprocessing. */
     static float[] imageFolder(Path dir, ModelSpec spec, int limit) throws IOException {

@@ -8,6 +8,19 @@ public final class Reliability {
     private Reliability() {}
 
     /** Mean negative log-likelihood of the true classes under {@code softmax(logits / temperature)}. */
+    /** Cosine similarity of two vectors of the same length. */
+    public static double cosine(float[] a, float[] b) {
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += (double) a[i] * b[i];
+            na += (double) a[i] * a[i];
+            nb += (double) b[i] * b[i];
+        }
+        return dot / Math.sqrt(na * nb);
+    }
+
     public static double nll(float[][] logits, int[] labels, double temperature) {
         double total = 0;
         for (int i = 0; i < logits.length; i++) {

@@ -85,7 +85,7 @@ class Bf16ResNetTest {
                     float[] expected = run(folded, manager, input, shape);
                     float[] actual = run(bf16, manager, input, shape);
                     assertEquals(expected.length, actual.length, "logits and features per image");
-                    double cosine = Int8ResNetTest.cosine(expected, actual);
+                    double cosine = io.resnetservice.training.Reliability.cosine(expected, actual);
                     assertTrue(cosine >= 0.99, "cosine to fp32 " + cosine);
                     assertTrue(cosine < 0.999999, "bf16 differs from fp32 (cosine " + cosine + ")");
                 }

@@ -23,17 +23,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class Int8ResNetTest {
 
-    static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
-    }
 
     private static float[] run(Forward net, NDManager manager, float[] input, Shape shape) {
         try (NDManager m = manager.newSubManager()) {
@@ -77,7 +66,7 @@ class Int8ResNetTest {
                         float[] expected = run(folded, manager, input, shape);
                         float[] actual = run(int8, manager, input, shape);
                         assertEquals(expected.length, actual.length, "logits and features per image");
-                        double cosine = cosine(expected, actual);
+                        double cosine = io.resnetservice.training.Reliability.cosine(expected, actual);
                         assertTrue(cosine >= 0.99, "cosine to fp32 " + cosine);
                         assertTrue(cosine < 0.999999, "int8 differs from fp32 (cosine " + cosine + ")");
                     }

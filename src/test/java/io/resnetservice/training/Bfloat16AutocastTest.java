@@ -77,8 +77,8 @@ class Bfloat16AutocastTest {
                     lowGradients = weightGradients(net);
                 }
 
-                assertTrue(cosine(fullLogits, lowLogits) > 0.999,
-                        "bfloat16 logits follow the float32 ones: cosine " + cosine(fullLogits, lowLogits));
+                assertTrue(Reliability.cosine(fullLogits, lowLogits) > 0.999,
+                        "bfloat16 logits follow the float32 ones: cosine " + Reliability.cosine(fullLogits, lowLogits));
                 // And they are not the float32 ones: bfloat16 keeps 8 significant bits, so a pass that really ran
                 // in it differs by around 1e-2 of the logits' scale; a cast that did nothing differs by 0.
                 double scale = 0;
@@ -91,13 +91,13 @@ class Bfloat16AutocastTest {
                         "logits differ from float32 by " + diff + " at a scale of " + scale);
                 assertEquals(fullGradients.keySet(), lowGradients.keySet());
                 for (String name : fullGradients.keySet()) {
-                    double similarity = cosine(fullGradients.get(name), lowGradients.get(name));
+                    double similarity = Reliability.cosine(fullGradients.get(name), lowGradients.get(name));
                     // bfloat16 keeps 8 significant bits, so gradients only point the same way; one that did
                     // not reach the float32 weight would be zero (cosine 0).
                     assertTrue(similarity > 0.9, name + ": gradient cosine " + similarity);
                 }
                 assertTrue(fullGradients.keySet().stream()
-                                .anyMatch(name -> cosine(fullGradients.get(name), lowGradients.get(name)) < 0.99999),
+                                .anyMatch(name -> Reliability.cosine(fullGradients.get(name), lowGradients.get(name)) < 0.99999),
                         "some gradient shows the reduced precision");
                 for (Pair<String, Parameter> p : net.getParameters()) {
                     assertEquals(DataType.FLOAT32, p.getValue().getArray().getDataType(), p.getKey() + " stays float32");
@@ -180,15 +180,4 @@ class Bfloat16AutocastTest {
         return gradients;
     }
 
-    private static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
-    }
 }
