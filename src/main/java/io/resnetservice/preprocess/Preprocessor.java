@@ -132,6 +132,14 @@ public final class Preprocessor {
         };
     }
 
+    /**
+     * An encoded image ({@code file}) decoded at the reduction this recipe allows, then preprocessed into
+     * {@code out} at {@code offset}: what the service does to an upload, without its memory budget.
+     */
+    public void applyFile(ImageDecoder decoder, byte[] file, float[] out, int offset) {
+        apply(decoder.decode(file, decoder.plan(file, this::resizedSize)), out, offset);
+    }
+
     public float[] apply(Pixels pixels) {
         float[] out = new float[tensorSize()];
         apply(pixels, out, 0);

@@ -1,7 +1,6 @@
 package io.resnetservice.training;
 
 import io.resnetservice.image.ImageDecoder;
-import io.resnetservice.image.Pixels;
 import io.resnetservice.model.ModelSpec;
 import io.resnetservice.preprocess.Preprocessor;
 import java.awt.Color;
@@ -125,10 +124,7 @@ public final class ProductPhotos {
         int tensor = preprocessor.tensorSize();
         float[] tensors = new float[split.count() * tensor];
         IntStream.range(0, split.count()).parallel().forEach(i -> {
-            byte[] file = render(variant, split, i);
-            ImageDecoder.Plan plan = decoder.plan(file, preprocessor::resizedSize);
-            Pixels pixels = decoder.decode(file, plan);
-            preprocessor.apply(pixels, tensors, i * tensor);
+            preprocessor.applyFile(decoder, render(variant, split, i), tensors, i * tensor);
         });
         return new FashionMnist.Prepared(tensors, split.labels(), split.count(), spec.input().channels(),
                 spec.input().width());

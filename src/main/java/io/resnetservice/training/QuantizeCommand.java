@@ -221,8 +221,7 @@ public final class QuantizeCommand {
         for (Path file : files) {
             try {
                 byte[] bytes = Files.readAllBytes(file);
-                preprocessor.apply(decoder.decode(bytes, decoder.plan(bytes, preprocessor::resizedSize)), out,
-                        i * preprocessor.tensorSize());
+                preprocessor.applyFile(decoder, bytes, out, i * preprocessor.tensorSize());
                 i++;
             } catch (RuntimeException e) {
                 failed.add(file.getFileName() + " (" + e.getMessage() + ")");

@@ -86,8 +86,7 @@ final class TrustReport {
             float[] tensors = new float[n * preprocessor.tensorSize()];
             for (int i = 0; i < n; i++) {
                 byte[] file = set.files().get(i);
-                preprocessor.apply(decoder.decode(file, decoder.plan(file, preprocessor::resizedSize)), tensors,
-                        i * preprocessor.tensorSize());
+                preprocessor.applyFile(decoder, file, tensors, i * preprocessor.tensorSize());
             }
             FashionMnist.Prepared outside = new FashionMnist.Prepared(tensors, new byte[n], n, spec.input().channels(),
                     spec.input().width());
