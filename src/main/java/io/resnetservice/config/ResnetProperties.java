@@ -33,7 +33,8 @@ public record ResnetProperties(
         @DefaultValue @Valid @NotNull Batching batching,
         @DefaultValue @Valid @NotNull Threads threads,
         @DefaultValue @Valid @NotNull Execution execution,
-        @DefaultValue @Valid @NotNull Security security) {
+        @DefaultValue @Valid @NotNull Security security,
+        @DefaultValue @Valid @NotNull Shutdown shutdown) {
 
     /**
      * @param maxImageBytes largest single image accepted
@@ -87,6 +88,13 @@ public record ResnetProperties(
             return new Batching(enabled, maxBatchSize, maxDelay, queueCapacity, requestTimeout, resolved);
         }
     }
+
+    /**
+     * @param drainNotice after SIGTERM, how long readiness answers 503 while requests are still accepted,
+     *     before the web server stops taking connections and drains what it accepted; load balancers that
+     *     poll readiness stop sending meanwhile
+     */
+    public record Shutdown(@DefaultValue("2s") @NotNull Duration drainNotice) {}
 
     /** @param apiKeys keys accepted on the inference endpoints; empty turns the check off */
     public record Security(@DefaultValue({}) List<String> apiKeys) {}

@@ -111,8 +111,10 @@ class HelmChartTest extends RandomModelServiceTest {
                 .filter(e -> e.getName().equals("SPRING_LIFECYCLE_TIMEOUT_PER_SHUTDOWN_PHASE")).findFirst().orElseThrow()
                 .getValue();
         int phase = Integer.parseInt(shutdown.replace("s", ""));
-        assertTrue(pod.getTerminationGracePeriodSeconds() > preStop + phase,
-                "the grace period covers the preStop sleep and Spring's shutdown phase");
+        int notice = Integer.parseInt(env(container, "RESNET_SHUTDOWN_DRAIN_NOTICE").replace("s", ""));
+        assertEquals(2, notice, "the chart's drain notice is the application's default");
+        assertTrue(pod.getTerminationGracePeriodSeconds() > preStop + notice + phase,
+                "the grace period covers the preStop sleep, the drain notice and Spring's shutdown phase");
         assertTrue(container.getResources().getLimits().containsKey("memory"));
         assertEquals(null, env(container, "MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_OTLP_ENDPOINT"),
                 "no endpoint by default: an empty one would switch the exporter on");

@@ -6,13 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.resnetservice.support.Multipart;
 import io.resnetservice.support.TestImages;
 import io.resnetservice.support.TestModels;
+import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +27,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
-/** SIGTERM to the packaged jar under load: readiness goes down, accepted requests finish, the process exits. */
+/**
+ * SIGTERM to the packaged jar under load: readiness answers 503 at once, accepted requests finish, the
+ * process exits.
+ */
 class GracefulShutdownIT {
 
     static final int SHUTDOWN_PHASE_SECONDS = 20;
@@ -106,13 +113,20 @@ class GracefulShutdownIT {
             long readinessDown = -1;
             int readinessAnswer = 0;
             while (System.nanoTime() - sigterm < TimeUnit.SECONDS.toNanos(5)) {
-                int answer = status(client, base + "/actuator/health/readiness");
+                int answer = probe(port, "/actuator/health/readiness");
                 if (answer != 200) {
                     readinessDown = (System.nanoTime() - sigterm) / 1_000_000;
                     readinessAnswer = answer;
                     break;
                 }
                 Thread.sleep(20);
+            }
+            // Probed again on fresh connections through the first second of the notice: still 503, not refused.
+            List<Integer> noticeAnswers = new ArrayList<>();
+            long noticeUntil = sigterm + TimeUnit.MILLISECONDS.toNanos(1000);
+            while (readinessDown >= 0 && System.nanoTime() < noticeUntil) {
+                noticeAnswers.add(probe(port, "/actuator/health/readiness"));
+                Thread.sleep(50);
             }
             boolean exited = app.waitFor(SHUTDOWN_PHASE_SECONDS + 5, TimeUnit.SECONDS);
             long exitMillis = (System.nanoTime() - sigterm) / 1_000_000;
@@ -122,10 +136,10 @@ class GracefulShutdownIT {
             }
             long failures = statuses.stream().filter(s -> s != 200).count();
             System.out.printf("graceful shutdown: %d requests answered (%d before SIGTERM), %d failed, %d not accepted,"
-                    + " %d closed unanswered, %d broken after acceptance; readiness %s after %d ms, exit after %d ms"
-                    + " (code %s)%n",
+                    + " %d closed unanswered, %d broken after acceptance; readiness %s after %d ms, then %s;"
+                    + " exit after %d ms (code %s)%n",
                     statuses.size(), servedBefore, failures, notAccepted.size(), closedUnanswered.size(), broken.size(),
-                    readinessAnswer == -1 ? "refused" : "answered " + readinessAnswer, readinessDown, exitMillis,
+                    readinessAnswer == -1 ? "refused" : "answered " + readinessAnswer, readinessDown, noticeAnswers, exitMillis,
                     exited ? app.exitValue() : "none");
             assertTrue(servedBefore > 0, "the load ran");
             assertTrue(readinessDown >= 0 && readinessDown < 1000, "readiness went down at once: " + readinessDown);
@@ -136,9 +150,11 @@ class GracefulShutdownIT {
             String server = Files.readString(log);
             assertTrue(server.contains("Graceful shutdown complete") && !server.contains("Graceful shutdown aborted"),
                     "the server finished every request it had accepted before it stopped:\n" + server);
-            // Readiness is down at once: answered 503 on a kept-alive connection, or refused, since the connector
-            // takes no new connection once draining starts (both seen; which one depends on the client's pool).
-            assertTrue(readinessAnswer == 503 || readinessAnswer == -1, "readiness while draining: " + readinessAnswer);
+            // For resnet.shutdown.drain-notice (2 s by default) the server still takes connections while
+            // readiness says 503; only then does the connector close and the drain begin.
+            assertEquals(503, readinessAnswer, "readiness while draining answers 503, not a refused connection");
+            assertTrue(!noticeAnswers.isEmpty() && noticeAnswers.stream().allMatch(a -> a == 503),
+                    "readiness answered 503 on new connections through the drain notice: " + noticeAnswers);
         } finally {
             app.destroyForcibly();
         }
@@ -152,6 +168,20 @@ class GracefulShutdownIT {
             return -1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    /** As a kubelet probes: a new connection for each request, so a refused connection reads as -1. */
+    static int probe(int port, String path) {
+        try (Socket socket = new Socket("localhost", port)) {
+            socket.setSoTimeout(2000);
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String statusLine = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+            return statusLine == null ? -1 : Integer.parseInt(statusLine.split(" ")[1]);
+        } catch (IOException e) {
             return -1;
         }
     }
