@@ -1,0 +1,64 @@
+package io.resnetservice.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.resnetservice.model.ModelFolder;
+import io.resnetservice.model.ModelLoadException;
+import io.resnetservice.model.ModelSpec;
+import io.resnetservice.support.TestModels;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelFoldersTest {
+
+    static final Path ONE = TestModels.repositoryWithRandomFashionModel().resolve(TestModels.NAME);
+
+    static void copyAs(Path repository, String folder, String name) throws IOException {
+        Path dir = Files.createDirectories(repository.resolve(folder));
+        try (Stream<Path> files = Files.list(ONE)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, dir.resolve(file.getFileName()));
+            }
+        }
+        ModelFolder.writeSpec(dir, TestModels.fashionSpec(name));
+    }
+
+    @Test
+    void everyFolderWithAModelJsonSortedByFolderName(@TempDir Path repository) throws IOException {
+        copyAs(repository, "zeta", "first-by-name-not");
+        copyAs(repository, "alpha", "second");
+        Files.createDirectories(repository.resolve("notes"));
+        Files.writeString(repository.resolve("notes").resolve("README"), "not a model");
+        Files.writeString(repository.resolve(ModelSpec.FILE_NAME), "{}");
+        var folders = ModelFolders.in(repository);
+        assertEquals(2, folders.size(), "folders without a model.json, and files, are not models");
+        assertEquals("second", folders.get(0).spec().name());
+        assertEquals("first-by-name-not", folders.get(1).spec().name());
+    }
+
+    @Test
+    void noFolderMeansTheEmbeddedModel() {
+        var folders = ModelFolders.in(null);
+        assertEquals(1, folders.size());
+        assertEquals(ModelFolder.embedded().spec(), folders.get(0).spec());
+    }
+
+    @Test
+    void aMissingOrEmptyFolderIsNamed(@TempDir Path repository) throws IOException {
+        Path missing = repository.resolve("missing");
+        assertEquals("resnet.model-dir " + missing + " is not a folder",
+                assertThrows(ModelLoadException.class, () -> ModelFolders.in(missing)).getMessage());
+        Path file = Files.writeString(repository.resolve("file"), "x");
+        assertEquals("resnet.model-dir " + file + " is not a folder",
+                assertThrows(ModelLoadException.class, () -> ModelFolders.in(file)).getMessage());
+        Path empty = Files.createDirectories(repository.resolve("empty"));
+        Files.createDirectories(empty.resolve("no-model"));
+        assertEquals("resnet.model-dir " + empty + " holds no folder with a model.json",
+                assertThrows(ModelLoadException.class, () -> ModelFolders.in(empty)).getMessage());
+    }
+}
