@@ -1,0 +1,74 @@
+package io.resnetservice.serving;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.resnetservice.config.ResnetProperties;
+import io.resnetservice.runtime.LoadedModel;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import java.util.Map;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
+
+/** The service's own meters and the live-NDArray gauge, on a registry of their own. */
+class ServiceMetersTest {
+
+    @Test
+    void metersCarryTheirNamesTagsUnitsAndHistograms() {
+        ResnetProperties properties = new Binder(new MapConfigurationPropertySource(Map.of(
+                "resnet.model-dir", StartupChoicesTest.ONE.getParent().toString(), "resnet.device", "cpu")))
+                .bindOrCreate("resnet", ResnetProperties.class);
+        ModelRegistry models = new ModelRegistry(properties);
+        try {
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            InferenceMetrics metrics = new InferenceMetrics(registry, models);
+            LoadedModel model = models.defaultModel();
+            assertEquals(model.loadSeconds(), registry.get("model.load.seconds").tag("model", model.name()).gauge().value());
+            assertEquals("seconds", registry.get("model.load.seconds").gauge().getId().getBaseUnit());
+
+            Timer ok = metrics.requests("m", "ok");
+            ok.record(Duration.ofMillis(30));
+            assertSame(ok, metrics.requests("m", "ok"), "one timer per model and outcome");
+            Timer timer = registry.get("inference.requests").tags("model", "m", "outcome", "ok").timer();
+            assertEquals(1, timer.count());
+            long buckets = registry.scrape().lines()
+                    .filter(l -> l.startsWith("inference_requests_seconds_bucket{") && l.contains("model=\"m\"")).count();
+            assertTrue(buckets > 10, "a percentile histogram is published: " + buckets + " buckets");
+            metrics.preprocess("m").record(Duration.ofMillis(5));
+            assertEquals(1, registry.get("inference.preprocess").tag("model", "m").timer().count());
+            metrics.images("m").increment(3);
+            assertEquals(3, registry.get("inference.images").tag("model", "m").counter().count());
+
+            MemoryBudget budget = new MemoryBudget(1000, Duration.ofMillis(1));
+            metrics.imageMemory(budget);
+            try (MemoryBudget.Lease lease = budget.acquire(400)) {
+                assertNotNull(lease);
+                assertEquals(400, registry.get("image.memory.used").gauge().value());
+            }
+            assertEquals(0, registry.get("image.memory.used").gauge().value());
+            assertEquals(1000, registry.get("image.memory.budget").gauge().value());
+            assertEquals("bytes", registry.get("image.memory.budget").gauge().getId().getBaseUnit());
+
+            NativeMemory memory = new NativeMemory(models, registry);
+            int before = memory.liveNDArrays();
+            assertTrue(before > 50, "the weights are live NDArrays: " + before);
+            try (NDManager manager = model.rootManager().newSubManager()) {
+                NDArray a = manager.zeros(new ai.djl.ndarray.types.Shape(2));
+                assertEquals(before + 1, memory.liveNDArrays(), "an array under the model's manager counts");
+                assertEquals(before + 1, registry.get("djl.ndarrays.live").gauge().value());
+                a.close();
+            }
+            assertEquals(before, memory.liveNDArrays());
+        } finally {
+            models.destroy();
+        }
+    }
+}
