@@ -67,7 +67,8 @@ public record ResnetProperties(
      *
      * @param enabled off: each request runs its own forward pass on its own thread
      * @param maxBatchSize most images in one forward pass
-     * @param maxDelay how long a worker waits for more requests once it holds one
+     * @param maxDelay how long a worker waits for more requests once it holds one, while another request
+     *     is on its way (arrived, not yet in a pass); a request alone in the service runs at once
      * @param queueCapacity requests waiting at most; more are answered 503 at once
      * @param requestTimeout a request still queued after this is answered 503 and never computed
      * @param workers forward passes that may run at once, each on its own thread; 0: the CPUs the JVM

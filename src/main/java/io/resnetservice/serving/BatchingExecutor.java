@@ -20,7 +20,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,11 +27,12 @@ import org.slf4j.LoggerFactory;
  * Turns concurrent requests for one model into few forward passes. Request threads enqueue their
  * preprocessed tensors in a bounded queue; worker threads take the oldest request, gather more until
  * the batch is full or {@code max-delay} has passed, run one forward pass and hand each request its
- * rows. A full queue refuses at once; a request whose deadline passes while queued is never computed.
+ * rows. A worker waits for company only while another request is on its way ({@link
+ * ServiceLoad#companyOnTheWay}): a request that is alone in the service runs at once. A full queue refuses at once; a request whose deadline passes while queued is never computed.
  * With batching off, the calling thread runs the forward pass itself.
  *
  * <p>A pass that is the only work in flight (no other pass running, in this executor or another
- * sharing its counter, and nothing queued) runs on {@code aloneThreads} intra-op threads, every core by
+ * sharing its load, and nothing queued) runs on {@code aloneThreads} intra-op threads, every core by
  * default, so one request at a time is answered as fast as the machine allows; otherwise on
  * {@code loadedThreads}, one per worker by default, which keeps the throughput of one single-threaded
  * pass per core under load.
@@ -90,30 +90,30 @@ public final class BatchingExecutor implements AutoCloseable {
     private final DistributionSummary passThreads;
     private final int aloneThreads;
     private final int loadedThreads;
-    private final AtomicInteger runningPasses;
+    private final ServiceLoad load;
     private final StageSpans spans;
     private volatile boolean accepting = true;
 
     /** An untraced executor whose passes always run on the engine's configured threads. */
     public BatchingExecutor(LoadedModel model, ResnetProperties.Batching settings, MeterRegistry registry) {
-        this(model, settings, registry, 0, 0, new AtomicInteger(), StageSpans.OFF);
+        this(model, settings, registry, 0, 0, new ServiceLoad(), StageSpans.OFF);
     }
 
     /**
      * @param aloneThreads intra-op threads for a pass that is the only work in flight; 0: leave the
      *     worker's threads as the engine set them
      * @param loadedThreads intra-op threads for every other pass; 0: as the engine set them
-     * @param runningPasses forward passes running now, shared by the executors of one service
+     * @param load what is in flight in the service (requests, passes), shared by its executors
      * @param spans the queue-wait and forward-pass spans of traced requests
      */
     public BatchingExecutor(LoadedModel model, ResnetProperties.Batching settings, MeterRegistry registry,
-            int aloneThreads, int loadedThreads, AtomicInteger runningPasses, StageSpans spans) {
+            int aloneThreads, int loadedThreads, ServiceLoad load, StageSpans spans) {
         this.model = model;
         this.spans = spans;
         this.settings = settings;
         this.aloneThreads = aloneThreads;
         this.loadedThreads = loadedThreads;
-        this.runningPasses = runningPasses;
+        this.load = load;
         this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
         String name = model.name();
         this.queueWait = Timer.builder("inference.queue").description("Time a request waited for a forward pass")
@@ -236,7 +236,7 @@ public final class BatchingExecutor implements AutoCloseable {
                 }
                 batch.clear();
                 int images = admit(first, batch, 0);
-                long gatherUntil = System.nanoTime() + settings.maxDelay().toNanos();
+                long gatherUntil = System.nanoTime() + (load.companyOnTheWay() ? settings.maxDelay().toNanos() : 0);
                 while (images < settings.maxBatchSize()) {
                     long wait = gatherUntil - System.nanoTime();
                     Job next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
@@ -297,7 +297,7 @@ public final class BatchingExecutor implements AutoCloseable {
             if (span != null) {
                 span.tag("model", model.name()).tag("batch.images", images).tag("batch.requests", batch.size());
             }
-            rows = forwardCounted(inputs, images, threads);
+            rows = forwardCounted(batch, inputs, images, threads);
             if (span != null) {
                 span.tag("threads", threads[0]);
             }
@@ -320,8 +320,9 @@ public final class BatchingExecutor implements AutoCloseable {
     }
 
     /** One pass, counted as running until its rows exist, on the threads {@link #threadsFor} picks. */
-    private Outputs forwardCounted(List<float[]> inputs, int images, int[] threads) {
-        int others = runningPasses.getAndIncrement();
+    private Outputs forwardCounted(List<Job> batch, List<float[]> inputs, int images, int[] threads) {
+        int requests = batch.size();
+        int others = load.passStarted(requests);
         try {
             int wanted = threadsFor(others, queue.size(), aloneThreads, loadedThreads);
             if (wanted > 0 && wanted != threads[0]) {
@@ -333,7 +334,7 @@ public final class BatchingExecutor implements AutoCloseable {
             }
             return timedForward(inputs, images);
         } finally {
-            runningPasses.decrementAndGet();
+            load.passEnded(requests);
         }
     }
 

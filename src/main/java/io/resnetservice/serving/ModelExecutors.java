@@ -5,7 +5,6 @@ import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.runtime.LoadedModel;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 
@@ -19,13 +18,12 @@ public class ModelExecutors implements DisposableBean {
     private final Map<String, BatchingExecutor> executors = new LinkedHashMap<>();
 
     public ModelExecutors(ModelRegistry models, ResnetProperties properties, MeterRegistry registry,
-            StageSpans spans) {
+            StageSpans spans, ServiceLoad load) {
         ResnetProperties.Threads threads = properties.threads();
-        AtomicInteger runningPasses = new AtomicInteger();
         for (LoadedModel model : models.all()) {
             executors.put(model.name(), new BatchingExecutor(model,
                     properties.batching().resolved(threads.intraOpThreads()), registry,
-                    threads.intraOpAloneThreads(), threads.intraOpThreads(), runningPasses, spans));
+                    threads.intraOpAloneThreads(), threads.intraOpThreads(), load, spans));
         }
     }
 

@@ -3,6 +3,7 @@ package io.resnetservice.serving;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -21,7 +22,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -62,22 +62,22 @@ class BatchingExecutorTest {
     @Test
     void aLoneRequestRunsOnTheAloneThreadsAndOneBesideAnotherPassOnTheLoadedThreads() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        AtomicInteger running = new AtomicInteger();
+        ServiceLoad load = new ServiceLoad();
         float[] input = image(3, 1);
         float[][] expected = model.forward(input, 1);
         try (BatchingExecutor executor = new BatchingExecutor(model, settings(8, Duration.ZERO, 64,
-                Duration.ofSeconds(30)), registry, 2, 1, running, StageSpans.OFF)) {
+                Duration.ofSeconds(30)), registry, 2, 1, load, StageSpans.OFF)) {
             DistributionSummary threads = registry.get("inference.forward.threads").summary();
             assertArrayEquals(expected[0], executor.submit(input, 1).probabilities()[0], 1e-4f);
             assertEquals(1, threads.count());
             assertEquals(2.0, threads.totalAmount(), "alone: every core");
-            running.incrementAndGet(); // a pass of another model's executor, sharing the counter
+            load.passStarted(1); // a pass of another model's executor, sharing the load
             assertArrayEquals(expected[0], executor.submit(input, 1).probabilities()[0], 1e-4f);
             assertEquals(3.0, threads.totalAmount(), "beside another pass: one thread");
-            running.decrementAndGet();
+            load.passEnded(1);
             executor.submit(input, 1);
             assertEquals(5.0, threads.totalAmount(), "alone again");
-            assertEquals(0, running.get(), "every pass left the count as it found it");
+            assertEquals(0, load.runningPasses(), "every pass left the count as it found it");
         }
     }
 
@@ -231,19 +231,22 @@ class BatchingExecutorTest {
     @Test
     void requestsFillABatchExactlyAndEveryPassIsCounted() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        ServiceLoad load = new ServiceLoad();
         try (BatchingExecutor executor = new BatchingExecutor(model, new ResnetProperties.Batching(true, 8,
-                Duration.ofSeconds(2), 64, Duration.ofSeconds(30), 1), registry)) {
+                Duration.ofSeconds(2), 64, Duration.ofSeconds(30), 1), registry, 0, 0, load, StageSpans.OFF)) {
             ExecutorService clients = Executors.newFixedThreadPool(2);
-            CountDownLatch start = new CountDownLatch(1);
+            CountDownLatch arrived = new CountDownLatch(2);
             List<Future<Outputs>> answers = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
                 float[] input = image(100 + i, 4);
                 answers.add(clients.submit(() -> {
-                    start.await();
-                    return executor.submit(input, 4);
+                    try (ServiceLoad.Arrival arrival = load.arrive()) {
+                        arrived.countDown();
+                        arrived.await();
+                        return executor.submit(input, 4);
+                    }
                 }));
             }
-            start.countDown();
             for (Future<Outputs> answer : answers) {
                 assertEquals(4, answer.get().probabilities().length);
             }
@@ -263,6 +266,66 @@ class BatchingExecutorTest {
             assertEquals(3, waits.count(), "one wait per request");
             double waitSeconds = waits.totalTime(java.util.concurrent.TimeUnit.SECONDS);
             assertTrue(waitSeconds >= 0 && waitSeconds < 30, "elapsed queue time: " + waitSeconds);
+        }
+    }
+
+    @Test
+    void aWorkerWaitsForCompanyOnlyWhileAnotherRequestIsOnItsWay() {
+        ServiceLoad load = new ServiceLoad();
+        assertTrue(!load.companyOnTheWay(), "nothing in flight");
+        ServiceLoad.Arrival first = load.arrive();
+        assertTrue(!load.companyOnTheWay(), "only the request the worker holds");
+        ServiceLoad.Arrival second = load.arrive();
+        assertTrue(load.companyOnTheWay(), "a second request arrived and is not in a pass");
+        load.passStarted(1);
+        assertTrue(!load.companyOnTheWay(), "the other request is inside a running pass");
+        assertEquals(1, load.runningPasses());
+        load.passEnded(1);
+        assertTrue(load.companyOnTheWay());
+        second.close();
+        second.close();
+        assertEquals(1, load.requestsInFlight(), "an arrival is counted answered once");
+        first.close();
+        assertEquals(0, load.requestsInFlight());
+    }
+
+    /** A max-delay of a minute: the lone request is answered only because the worker did not wait for company. */
+    @Test
+    void aRequestAloneInTheServiceRunsWithoutWaitingForCompany() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        ServiceLoad load = new ServiceLoad();
+        float[] input = image(11, 1);
+        try (BatchingExecutor executor = new BatchingExecutor(model, settings(8, Duration.ofMinutes(1), 64,
+                Duration.ofMinutes(5)), registry, 0, 0, load, StageSpans.OFF);
+                ServiceLoad.Arrival arrival = load.arrive()) {
+            float[][] rows = assertTimeoutPreemptively(Duration.ofSeconds(50), () -> executor.submit(input, 1))
+                    .probabilities();
+            assertArrayEquals(model.forward(input, 1)[0], rows[0], 1e-4f);
+        }
+    }
+
+    /** With a second request on its way, the worker holding the first waits for it: one pass of two. */
+    @Test
+    void aRequestOnItsWayIsWaitedForAndJoinsTheBatch() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        ServiceLoad load = new ServiceLoad();
+        try (BatchingExecutor executor = new BatchingExecutor(model, settings(2, Duration.ofMinutes(1), 64,
+                Duration.ofMinutes(5)), registry, 0, 0, load, StageSpans.OFF);
+                ServiceLoad.Arrival first = load.arrive();
+                ServiceLoad.Arrival second = load.arrive()) {
+            ExecutorService client = Executors.newSingleThreadExecutor();
+            Future<Outputs> a = client.submit(() -> executor.submit(image(12, 1), 1));
+            var waits = registry.get("inference.queue").timer();
+            while (waits.count() == 0) {
+                Thread.sleep(1); // until the worker has taken the first request
+            }
+            Outputs b = executor.submit(image(13, 1), 1);
+            assertEquals(1, a.get().probabilities().length);
+            assertEquals(1, b.probabilities().length);
+            var sizes = registry.get("inference.batch.size").summary();
+            assertEquals(1, sizes.count(), "one pass for both");
+            assertEquals(2.0, sizes.totalAmount());
+            client.shutdown();
         }
     }
 }
