@@ -1,5 +1,7 @@
 package io.resnetservice.runtime;
 
+import com.sun.jna.Library;
+import com.sun.jna.Native;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +37,25 @@ public final class AllocatorSettings {
     /** The settings as {@code NAME=value} words, for a message or a shell line. */
     public static String asShellAssignments() {
         return String.join(" ", RECOMMENDED.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+    }
+
+    interface Libc extends Library {
+        int malloc_trim(long pad);
+    }
+
+    /**
+     * Gives back to the system the memory glibc holds free in its heaps ({@code malloc_trim(0)}: free pages
+     * anywhere in an arena, not only at its top), e.g. what loading and compiling a model allocated and
+     * freed, which the trim threshold above otherwise keeps for good. Passes that follow fault in only
+     * what they use. False where glibc is not the C library.
+     */
+    public static boolean releaseFreeNativeMemory() {
+        try {
+            Native.load("c", Libc.class).malloc_trim(0);
+            return true;
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            return false;
+        }
     }
 
     private static Map<String, String> recommended() {

@@ -62,6 +62,10 @@ public final class LoadedModel implements AutoCloseable {
                 .filter(p -> !ours || p.requiresGradient())
                 .mapToLong(p -> p.getArray().getShape().size())
                 .sum();
+        if (!(forward instanceof BlockForward)) {
+            // The compiled network holds its own (folded, reordered or quantized) copies of the weights.
+            block.getParameters().values().forEach(p -> p.getArray().close());
+        }
     }
 
     /** Builds the network, loads its weights onto {@code device} and runs one warm-up forward. */

@@ -38,7 +38,7 @@ public final class TestModels {
     /** A folder of model folders holding one random textbook ResNet-18 for 1x28x28 input and 10 classes. */
     public static Path repositoryWithRandomFashionModel() {
         try {
-            Path repository = Files.createTempDirectory("resnet-models");
+            Path repository = TempDirs.create("resnet-models");
             Path dir = repository.resolve(NAME);
             ModelSpec spec = fashionSpec(NAME);
             try (NDManager manager = NDManager.newBaseManager()) {

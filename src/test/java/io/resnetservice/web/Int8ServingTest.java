@@ -1,5 +1,6 @@
 package io.resnetservice.web;
 
+import io.resnetservice.support.TempDirs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,14 +40,14 @@ class Int8ServingTest {
     static synchronized QuantizeCommand.Result quantized() {
         if (quantized == null) {
             try {
-                Path shipped = Files.createTempDirectory("shipped-model");
+                Path shipped = TempDirs.create("shipped-model");
                 ModelFolder embedded = ModelFolder.embedded();
                 for (String file : new String[] {"model.json", "labels.txt", "ood-statistics.npz", embedded.spec().weights()}) {
                     try (var in = embedded.source().open(file)) {
                         Files.copy(in, shipped.resolve(file));
                     }
                 }
-                Path repository = Files.createTempDirectory("int8-models");
+                Path repository = TempDirs.create("int8-models");
                 quantized = QuantizeCommand.run(shipped, QuantizeCommand.FASHION_MNIST,
                         repository.resolve(embedded.spec().name() + "-int8"), Int8Calibration.Observer.PERCENTILE,
                         2000, 10000, null, Datasets.fashionMnist(), System.out);
