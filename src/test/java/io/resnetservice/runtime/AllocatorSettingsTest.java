@@ -24,6 +24,34 @@ class AllocatorSettingsTest {
         assertThat(AllocatorSettings.missing(environment)).containsExactly("MALLOC_TRIM_THRESHOLD_");
     }
 
+    static long residentKb() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElseThrow();
+    }
+
+    /** Freed native memory stays resident under these settings until it is handed back on purpose. */
+    @Test
+    void freedNativeMemoryIsGivenBackOnRequest() throws IOException {
+        // Blocks of 4 MB, as activations are: one allocation over an arena's 64 MB would be mmap'ed apart.
+        long before = residentKb();
+        List<com.sun.jna.Memory> blocks = new java.util.ArrayList<>();
+        for (int b = 0; b < 24; b++) {
+            com.sun.jna.Memory block = new com.sun.jna.Memory(4L << 20);
+            for (long i = 0; i < block.size(); i += 4096) {
+                block.setByte(i, (byte) 1);
+            }
+            blocks.add(block);
+        }
+        long touched = residentKb();
+        blocks.forEach(com.sun.jna.Memory::close);
+        long freed = residentKb();
+        assertThat(AllocatorSettings.releaseFreeNativeMemory()).as("glibc's malloc_trim").isTrue();
+        long released = residentKb();
+        assertThat(touched - before).as("the block became resident").isGreaterThan(80_000);
+        assertThat(touched - freed).as("free kept it resident (MALLOC_TRIM_THRESHOLD_)").isLessThan(16_000);
+        assertThat(freed - released).as("malloc_trim gave it back").isGreaterThan(80_000);
+    }
+
     @Test
     void shellAssignmentsCarryTheValues() {
         assertThat(AllocatorSettings.asShellAssignments()).isEqualTo(
