@@ -21,11 +21,16 @@ COPY src/ src/
 RUN ./mvnw -B -q package -DskipTests ${MAVEN_PROFILES:+-P$MAVEN_PROFILES} \
  && cp target/resnet-service-*.jar /app.jar \
  && java -Djarmode=tools -jar /app.jar extract --layers --launcher --destination /layers
-# Extract libtorch and DJL's JNI library now, into a fixed folder, so the container starts offline and
-# never writes outside /tmp.
+# Extract libtorch and DJL's JNI library now, into a fixed folder (/opt/libtorch, which
+# PYTORCH_LIBRARY_PATH names at run time), so the container starts offline and never writes outside /tmp.
+# The native jar they came from is then left out of the image (it would ship libtorch twice), and the
+# library's static symbol tables (unused at run time) are stripped where binutils is at hand.
 ENV DJL_CACHE_DIR=/opt/djl ENGINE_CACHE_DIR=/opt/djl
-# DJL creates its folders owner-only; the runtime user (10001) must read them.
-RUN java -Dai.djl.offline=true -jar /app.jar engine && chmod -R a+rX /opt/djl
+RUN java -Dai.djl.offline=true -jar /app.jar engine \
+ && mv /opt/djl/pytorch/*/ /opt/libtorch \
+ && rm -rf /opt/djl /layers/dependencies/BOOT-INF/lib/pytorch-native-*.jar \
+ && if command -v strip >/dev/null; then strip --strip-unneeded /opt/libtorch/libtorch_cpu.so; fi \
+ && chmod -R a+rX /opt/libtorch
 
 FROM ${BASE_IMAGE}
 ARG VERSION=0.1.0
@@ -44,14 +49,15 @@ WORKDIR /app
 COPY --from=build /layers/dependencies/ ./
 COPY --from=build /layers/spring-boot-loader/ ./
 COPY --from=build /layers/snapshot-dependencies/ ./
-COPY --from=build /opt/djl /opt/djl
+COPY --from=build /opt/libtorch /opt/libtorch
 COPY --from=build /layers/application/ ./
 # The JVM sizes its heap from the container's memory limit; libtorch's native memory needs the rest.
 # libtorch's intra-op threads follow the CPUs the JVM sees (the container's CPU limit).
 # glibc keeps freed activations for the next forward pass instead of page-faulting them afresh (see
 # AllocatorSettings: up to 1.6x the images/s on 2 cores).
-ENV DJL_CACHE_DIR=/opt/djl \
-    ENGINE_CACHE_DIR=/opt/djl \
+ENV PYTORCH_LIBRARY_PATH=/opt/libtorch \
+    DJL_CACHE_DIR=/tmp/djl \
+    ENGINE_CACHE_DIR=/tmp/djl \
     OMP_WAIT_POLICY=PASSIVE \
     MALLOC_MMAP_THRESHOLD_=268435456 \
     MALLOC_TRIM_THRESHOLD_=1073741824 \
