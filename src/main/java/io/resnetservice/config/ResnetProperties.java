@@ -45,8 +45,11 @@ public record ResnetProperties(
      * @param imageMemory memory that images being decoded and preprocessed may hold at once, estimated
      *     from each image's header before it is decoded; 0: 40 % of the maximum heap (the rest holds the
      *     uploaded bytes, the web server and the application)
-     * @param imageMemoryWait how long an image waits for its share of {@code imageMemory} before the
-     *     request is answered 503
+     * @param imageMemoryWait how long an image waits for its share of {@code imageMemory} (and a request
+     *     for its share of {@code uploadMemory}) before the request is answered 503
+     * @param uploadMemory memory that request bodies being received may hold at once, reserved from each
+     *     request's declared length (or the largest legal body, when it declares none) before any byte
+     *     is read; 0: 20 % of the maximum heap
      */
     public record Limits(
             @DefaultValue("10MB") @NotNull DataSize maxImageBytes,
@@ -54,11 +57,17 @@ public record ResnetProperties(
             @DefaultValue("40000000") @Min(1) long maxPixels,
             @DefaultValue("32") @Min(1) int maxImagesPerRequest,
             @DefaultValue("0") @NotNull DataSize imageMemory,
-            @DefaultValue("5s") @NotNull Duration imageMemoryWait) {
+            @DefaultValue("5s") @NotNull Duration imageMemoryWait,
+            @DefaultValue("0") @NotNull DataSize uploadMemory) {
 
         /** {@code imageMemory} in bytes, 0 resolved to 40 % of the maximum heap. */
         public long imageMemoryBytes() {
             return imageMemory.toBytes() > 0 ? imageMemory.toBytes() : Runtime.getRuntime().maxMemory() / 5 * 2;
+        }
+
+        /** {@code uploadMemory} in bytes, 0 resolved to 20 % of the maximum heap. */
+        public long uploadMemoryBytes() {
+            return uploadMemory.toBytes() > 0 ? uploadMemory.toBytes() : Runtime.getRuntime().maxMemory() / 5;
         }
     }
 

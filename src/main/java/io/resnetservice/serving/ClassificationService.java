@@ -39,6 +39,7 @@ public class ClassificationService {
 
     private final ImageDecoder decoder;
     private final MemoryBudget imageMemory;
+    private final MemoryBudget uploadMemory;
     private final InferenceMetrics metrics;
     private final ModelExecutors executors;
     private final StageSpans spans;
@@ -47,10 +48,23 @@ public class ClassificationService {
             StageSpans spans) {
         this.decoder = new ImageDecoder(properties.limits().maxPixels());
         this.imageMemory = new MemoryBudget(properties.limits().imageMemoryBytes(), properties.limits().imageMemoryWait());
+        this.uploadMemory = new MemoryBudget(properties.limits().uploadMemoryBytes(), properties.limits().imageMemoryWait(),
+                "too many large uploads are being received; try again shortly");
         this.metrics = metrics;
         this.executors = executors;
         this.spans = spans;
         metrics.imageMemory(imageMemory);
+        metrics.uploadMemory(uploadMemory);
+    }
+
+    /**
+     * Reserves {@code bytes} of the upload memory budget for a request body about to be read, waiting in
+     * order as decodes do; held until the request's images are decoded (close it on every path).
+     *
+     * @throws BatchingExecutor.OverloadedException when the bodies being received hold the budget too long
+     */
+    public MemoryBudget.Lease reserveUpload(long bytes) {
+        return uploadMemory.acquire(bytes);
     }
 
     static final String DECODE_SPAN = "image.decode";

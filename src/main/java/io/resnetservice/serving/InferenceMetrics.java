@@ -50,6 +50,18 @@ public class InferenceMetrics {
                 .register(registry);
     }
 
+    /** The budget of request bodies being received and how much of it they hold. */
+    void uploadMemory(MemoryBudget budget) {
+        Gauge.builder("upload.memory.budget", budget, MemoryBudget::capacity)
+                .description("Memory that request bodies being received may hold at once")
+                .baseUnit("bytes")
+                .register(registry);
+        Gauge.builder("upload.memory.used", budget, MemoryBudget::used)
+                .description("Memory reserved by request bodies being received, from their declared lengths")
+                .baseUnit("bytes")
+                .register(registry);
+    }
+
     public Counter images(String model) {
         return Counter.builder("inference.images")
                 .description("Images classified")

@@ -33,15 +33,23 @@ public final class MemoryBudget {
 
     private final long capacity;
     private final Duration maxWait;
+    private final String busy;
     private final ArrayDeque<Object> waiting = new ArrayDeque<>();
     private long used;
 
+    /** The budget of images being decoded. */
     public MemoryBudget(long capacity, Duration maxWait) {
+        this(capacity, maxWait, "too many large images are being decoded; try again shortly");
+    }
+
+    /** @param busy the refusal's message, when the wait for a share runs out */
+    public MemoryBudget(long capacity, Duration maxWait, String busy) {
         if (capacity <= 0) {
-            throw new IllegalArgumentException("the image memory budget must be positive, was " + capacity);
+            throw new IllegalArgumentException("a memory budget must be positive, was " + capacity);
         }
         this.capacity = capacity;
         this.maxWait = maxWait;
+        this.busy = busy;
     }
 
     public long capacity() {
@@ -66,8 +74,7 @@ public final class MemoryBudget {
             while (waiting.peekFirst() != ticket || used + need > capacity) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new BatchingExecutor.OverloadedException(
-                            "too many large images are being decoded; try again shortly", Duration.ofSeconds(1));
+                    throw new BatchingExecutor.OverloadedException(busy, Duration.ofSeconds(1));
                 }
                 TimeUnit.NANOSECONDS.timedWait(this, left);
             }
@@ -75,7 +82,7 @@ public final class MemoryBudget {
             return new Lease(need);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new BatchingExecutor.OverloadedException("interrupted while waiting for image memory", Duration.ofSeconds(1));
+            throw new BatchingExecutor.OverloadedException("interrupted while waiting for memory", Duration.ofSeconds(1));
         } finally {
             waiting.remove(ticket);
             notifyAll();

@@ -8,6 +8,7 @@ import io.resnetservice.serving.BatchingExecutor;
 import io.resnetservice.serving.ClassificationService.ImageInput;
 import io.resnetservice.serving.ClassificationService;
 import io.resnetservice.serving.InferenceMetrics;
+import io.resnetservice.serving.MemoryBudget;
 import io.resnetservice.serving.ModelRegistry;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -84,7 +85,7 @@ public class ClassifyController {
     public ClassifyResponse classify(
             @Parameter(hidden = true) @RequestPart(name = "image", required = false) List<MultipartFile> image,
             @Parameter(description = TOP_K_DOC) @RequestParam(defaultValue = "5") int topK) {
-        return run(models.defaultModel(), () -> fromParts(image), topK);
+        return run(models.defaultModel(), parts(image), topK);
     }
 
     /** Documented with {@link #classify}: OpenAPI holds one operation per path and method. */
@@ -92,7 +93,7 @@ public class ClassifyController {
     @PostMapping(path = "/classify", consumes = {"image/*", MediaType.APPLICATION_OCTET_STREAM_VALUE})
     public ClassifyResponse classifyRaw(HttpServletRequest request,
             @Parameter(description = TOP_K_DOC) @RequestParam(defaultValue = "5") int topK) {
-        return run(models.defaultModel(), () -> fromBody(request), topK);
+        return run(models.defaultModel(), raw(request), topK);
     }
 
     @Operation(summary = "Classify uploaded images with the named model", description = CLASSIFY_DOC)
@@ -103,7 +104,7 @@ public class ClassifyController {
             @Parameter(description = "Model name, as listed by GET /api/v1/models") @PathVariable String name,
             @Parameter(hidden = true) @RequestPart(name = "image", required = false) List<MultipartFile> image,
             @Parameter(description = TOP_K_DOC) @RequestParam(defaultValue = "5") int topK) {
-        return run(model(name), () -> fromParts(image), topK);
+        return run(model(name), parts(image), topK);
     }
 
     /** Documented with {@link #classifyWith}. */
@@ -113,7 +114,7 @@ public class ClassifyController {
             @Parameter(description = "Model name, as listed by GET /api/v1/models") @PathVariable String name,
             HttpServletRequest request,
             @Parameter(description = TOP_K_DOC) @RequestParam(defaultValue = "5") int topK) {
-        return run(model(name), () -> fromBody(request), topK);
+        return run(model(name), raw(request), topK);
     }
 
     private LoadedModel model(String name) {
@@ -121,7 +122,10 @@ public class ClassifyController {
                 "no model named \"" + name + "\""));
     }
 
+    /** A request body: how much memory reading it may take (known before any byte is read), then its images. */
     private interface Body {
+        long bytes();
+
         List<ImageInput> read();
     }
 
@@ -134,10 +138,12 @@ public class ClassifyController {
                 throw new ApiException(HttpStatus.BAD_REQUEST, ProblemType.INVALID_PARAMETER,
                         "topK must be between 1 and " + classes + ", was " + topK);
             }
-            List<ImageInput> images = body.read();
-            ClassifyResponse response = new ClassifyResponse(model.name(), classifier.classify(model, images, topK));
-            outcome = "success";
-            return response;
+            try (MemoryBudget.Lease upload = classifier.reserveUpload(body.bytes())) {
+                List<ImageInput> images = body.read();
+                ClassifyResponse response = new ClassifyResponse(model.name(), classifier.classify(model, images, topK));
+                outcome = "success";
+                return response;
+            }
         } catch (ApiException | ImageException e) {
             outcome = "client_error";
             throw e;
@@ -149,17 +155,56 @@ public class ClassifyController {
         }
     }
 
+    /** Parts already received (small ones in memory, the rest on disk): their total size, then their bytes. */
+    private Body parts(List<MultipartFile> parts) {
+        return new Body() {
+            @Override
+            public long bytes() {
+                if (parts == null || parts.isEmpty()) {
+                    throw new ApiException(HttpStatus.BAD_REQUEST, ProblemType.NO_IMAGE,
+                            "send the images as multipart parts named \"image\"");
+                }
+                checkCount(parts.size());
+                long total = 0;
+                for (MultipartFile part : parts) {
+                    if (part.getSize() > limits.maxImageBytes().toBytes()) {
+                        throw tooLarge(ProblemType.IMAGE_TOO_LARGE, "an image is over " + limits.maxImageBytes());
+                    }
+                    total += part.getSize();
+                }
+                return total;
+            }
+
+            @Override
+            public List<ImageInput> read() {
+                return fromParts(parts);
+            }
+        };
+    }
+
+    /** A raw body: its declared length (the image limit when it declares none), then at most that many bytes. */
+    private Body raw(HttpServletRequest request) {
+        return new Body() {
+            @Override
+            public long bytes() {
+                long limit = limits.maxImageBytes().toBytes();
+                long declared = request.getContentLengthLong();
+                if (declared > limit) {
+                    throw tooLarge(ProblemType.IMAGE_TOO_LARGE, "the image is over " + limits.maxImageBytes());
+                }
+                return declared >= 0 ? declared : limit;
+            }
+
+            @Override
+            public List<ImageInput> read() {
+                return fromBody(request);
+            }
+        };
+    }
+
     private List<ImageInput> fromParts(List<MultipartFile> parts) {
-        if (parts == null || parts.isEmpty()) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, ProblemType.NO_IMAGE,
-                    "send the images as multipart parts named \"image\"");
-        }
-        checkCount(parts.size());
         List<ImageInput> images = new ArrayList<>(parts.size());
         for (MultipartFile part : parts) {
-            if (part.getSize() > limits.maxImageBytes().toBytes()) {
-                throw tooLarge(ProblemType.IMAGE_TOO_LARGE, "an image is over " + limits.maxImageBytes());
-            }
             try {
                 images.add(new ImageInput(part.getOriginalFilename(), part.getBytes()));
             } catch (IOException e) {
@@ -172,10 +217,6 @@ public class ClassifyController {
     /** Reads a raw body without ever holding more than the image limit plus one byte. */
     private List<ImageInput> fromBody(HttpServletRequest request) {
         long limit = limits.maxImageBytes().toBytes();
-        long declared = request.getContentLengthLong();
-        if (declared > limit) {
-            throw tooLarge(ProblemType.IMAGE_TOO_LARGE, "the image is over " + limits.maxImageBytes());
-        }
         try (InputStream in = request.getInputStream()) {
             byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
             if (bytes.length > limit) {

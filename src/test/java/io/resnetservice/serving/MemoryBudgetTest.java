@@ -86,7 +86,7 @@ class MemoryBudgetTest {
 
     @Test
     void theBudgetMustBePositiveAndSaysWhatItIs() {
-        assertEquals("the image memory budget must be positive, was 0",
+        assertEquals("a memory budget must be positive, was 0",
                 assertThrows(IllegalArgumentException.class, () -> new MemoryBudget(0, Duration.ZERO)).getMessage());
         MemoryBudget one = new MemoryBudget(1, Duration.ZERO);
         assertEquals(1, one.capacity());
@@ -113,7 +113,7 @@ class MemoryBudgetTest {
             awaitWaiting(budget, waiter);
             waiter.interrupt();
             waiter.join(10_000);
-            assertEquals(List.of("interrupted while waiting for image memory", true), outcome);
+            assertEquals(List.of("interrupted while waiting for memory", true), outcome);
             assertEquals(100, budget.used());
         }
     }

@@ -5,11 +5,16 @@ import io.resnetservice.model.ModelSpec;
 import io.resnetservice.runtime.LoadedModel;
 import io.resnetservice.runtime.Outputs;
 import io.resnetservice.serving.ClassificationService;
+import io.resnetservice.serving.MemoryBudget;
 import io.resnetservice.serving.ModelRegistry;
 import io.resnetservice.serving.Prediction;
 import io.resnetservice.serving.TopK;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +29,6 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -115,13 +119,24 @@ public class V2Controller {
     @PostMapping(path = {"/models/{name}/infer", "/models/{name}/versions/{version}/infer"},
             consumes = MediaType.APPLICATION_JSON_VALUE)
     public Map<String, Object> infer(@PathVariable String name, @PathVariable(required = false) String version,
-            @RequestBody byte[] body) {
+            @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, description = "An inference"
+                    + " request of the Open Inference Protocol (JSON), at most resnet.limits.max-request-bytes",
+                    content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE)) HttpServletRequest http) {
         LoadedModel model = model(name, version);
         List<String> available = outputNames(model);
-        V2Request request = V2Request.parse(body, model.spec().input(), limits, available);
-        Batch batch = request.images() != null
-                ? prepared(classifier.prepare(model, request.images()))
-                : new Batch(request.tensor(), request.count());
+        long limit = limits.maxRequestBytes().toBytes();
+        long declared = http.getContentLengthLong();
+        if (declared > limit) {
+            throw new V2Exception(HttpStatus.CONTENT_TOO_LARGE, "the request is over " + limits.maxRequestBytes());
+        }
+        V2Request request;
+        Batch batch;
+        try (MemoryBudget.Lease upload = classifier.reserveUpload(declared >= 0 ? declared : limit)) {
+            request = V2Request.parse(body(http, limit), model.spec().input(), limits, available);
+            batch = request.images() != null
+                    ? prepared(classifier.prepare(model, request.images()))
+                    : new Batch(request.tensor(), request.count());
+        }
         Outputs outputs = classifier.outputs(model, batch.data(), batch.count());
 
         Map<String, Object> response = new LinkedHashMap<>();
@@ -143,6 +158,19 @@ public class V2Controller {
         }
         response.put("outputs", out);
         return response;
+    }
+
+    /** The body, never holding more than {@code limit} bytes plus one. */
+    private byte[] body(HttpServletRequest http, long limit) {
+        try (InputStream in = http.getInputStream()) {
+            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            if (bytes.length > limit) {
+                throw new V2Exception(HttpStatus.CONTENT_TOO_LARGE, "the request is over " + limits.maxRequestBytes());
+            }
+            return bytes;
+        } catch (IOException e) {
+            throw new V2Exception(HttpStatus.BAD_REQUEST, "the request body cannot be read");
+        }
     }
 
     /** probabilities, and for a model with fitted statistics ood_score and out_of_distribution. */

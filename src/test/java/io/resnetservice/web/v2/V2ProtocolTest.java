@@ -199,4 +199,22 @@ class V2ProtocolTest extends RandomModelServiceTest {
                 + floats(784, 1) + "}], \"outputs\": [{\"name\": \"logits\"}]}"), 400);
         assertError(infer("{\"inputs\": [{\"name\": \"image\", \"shape\": [5], \"datatype\": \"BYTES\", \"data\": [\"a\",\"b\",\"c\",\"d\",\"e\"]}]}"), 413);
     }
+
+    /** A body over max-request-bytes (1 MB here) is refused, declared or not, and never read whole. */
+    @Test
+    void aBodyOverTheRequestLimitIs413() throws Exception {
+        byte[] big = new byte[1024 * 1024 + 1];
+        java.util.Arrays.fill(big, (byte) ' ');
+        Http.Response declared = http.post(INFER, "application/json", big);
+        assertError(declared, 413);
+        assertTrue(declared.json().get("error").asString().startsWith("the request is over "), declared.body());
+        // Chunked: no length to check first, so the read stops one byte past the limit.
+        java.net.http.HttpResponse<String> chunked = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + port + INFER))
+                        .header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofInputStream(
+                                () -> new java.io.ByteArrayInputStream(big)))
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(413, chunked.statusCode(), chunked.body());
+    }
 }
