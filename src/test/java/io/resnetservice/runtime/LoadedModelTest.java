@@ -114,6 +114,8 @@ class LoadedModelTest {
             assertFalse(model.folded());
             assertEquals("blocks", model.executionName());
             assertThrows(IllegalArgumentException.class, () -> model.forward(new float[783], 1));
+            model.close();
+            assertFalse(model.rootManager().isOpen(), "closing the model frees its weights");
         }
     }
 }

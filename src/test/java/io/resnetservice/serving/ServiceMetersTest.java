@@ -1,6 +1,8 @@
 package io.resnetservice.serving;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,6 +17,9 @@ import io.resnetservice.runtime.LoadedModel;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import java.util.Map;
+import org.springframework.boot.availability.ApplicationAvailabilityBean;
+import org.springframework.boot.availability.AvailabilityChangeEvent;
+import org.springframework.boot.availability.ReadinessState;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 
@@ -67,6 +72,22 @@ class ServiceMetersTest {
                 a.close();
             }
             assertEquals(before, memory.liveNDArrays());
+
+            ApplicationAvailabilityBean availability = new ApplicationAvailabilityBean();
+            new ProcessGauges(registry, availability);
+            assertTrue(registry.get("process.memory.resident").gauge().value() > 10e6, "this JVM's resident memory");
+            assertEquals("bytes", registry.get("process.memory.limit").gauge().getId().getBaseUnit());
+            availability.onApplicationEvent(new AvailabilityChangeEvent<>(this, ReadinessState.ACCEPTING_TRAFFIC));
+            assertEquals(1, registry.get("service.ready").gauge().value());
+            availability.onApplicationEvent(new AvailabilityChangeEvent<>(this, ReadinessState.REFUSING_TRAFFIC));
+            assertEquals(0, registry.get("service.ready").gauge().value());
+
+            ModelExecutors executors = new ModelExecutors(models, properties, registry, StageSpans.OFF, new ServiceLoad());
+            float[] input = new float[784];
+            assertArrayEquals(model.forward(input, 1)[0], executors.of(model).submit(input, 1).probabilities()[0], 1e-5f);
+            executors.destroy();
+            assertEquals("the service is shutting down", assertThrows(BatchingExecutor.OverloadedException.class,
+                    () -> executors.of(model).submit(input, 1)).getMessage());
         } finally {
             models.destroy();
         }
