@@ -40,25 +40,20 @@ public class InferenceMetrics {
 
     /** The image memory budget and how much of it decodes in flight hold. */
     void imageMemory(MemoryBudget budget) {
-        Gauge.builder("image.memory.budget", budget, MemoryBudget::capacity)
-                .description("Memory that images being decoded and preprocessed may hold at once")
-                .baseUnit("bytes")
-                .register(registry);
-        Gauge.builder("image.memory.used", budget, MemoryBudget::used)
-                .description("Memory held by images being decoded and preprocessed, as estimated from their headers")
-                .baseUnit("bytes")
-                .register(registry);
+        budget("image.memory", budget, "Memory that images being decoded and preprocessed may hold at once",
+                "Memory held by images being decoded and preprocessed, as estimated from their headers");
     }
 
     /** The budget of request bodies being received and how much of it they hold. */
     void uploadMemory(MemoryBudget budget) {
-        Gauge.builder("upload.memory.budget", budget, MemoryBudget::capacity)
-                .description("Memory that request bodies being received may hold at once")
-                .baseUnit("bytes")
+        budget("upload.memory", budget, "Memory that request bodies being received may hold at once",
+                "Memory reserved by request bodies being received, from their declared lengths");
+    }
+
+    private void budget(String name, MemoryBudget budget, String capacity, String used) {
+        Gauge.builder(name + ".budget", budget, MemoryBudget::capacity).description(capacity).baseUnit("bytes")
                 .register(registry);
-        Gauge.builder("upload.memory.used", budget, MemoryBudget::used)
-                .description("Memory reserved by request bodies being received, from their declared lengths")
-                .baseUnit("bytes")
+        Gauge.builder(name + ".used", budget, MemoryBudget::used).description(used).baseUnit("bytes")
                 .register(registry);
     }
 

@@ -152,7 +152,8 @@ class LargePhotosIT {
         double after = 0;
         double full = 0;
         for (String line : Files.readAllLines(gcLog)) {
-            if (line.contains("Pause Full")) {
+            // The one the service asks for itself once it has started (StartupMemory) is not the heap running out.
+            if (line.contains("Pause Full") && !line.contains("(System.gc())")) {
                 full++;
             }
             Matcher m = pause.matcher(line);
