@@ -59,7 +59,8 @@ public class ClassificationService {
 
     /**
      * Reserves {@code bytes} of the upload memory budget for a request body about to be read, waiting in
-     * order as decodes do; held until the request's images are decoded (close it on every path).
+     * order as decodes do; held while the request's images are decoded, at most until it is answered
+     * (close it on every path).
      *
      * @throws BatchingExecutor.OverloadedException when the bodies being received hold the budget too long
      */
