@@ -13,7 +13,6 @@ import io.resnetservice.model.ModelFolder;
 import io.resnetservice.model.ModelSpec;
 import io.resnetservice.support.TestModels;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
@@ -52,14 +51,8 @@ class LoadedModelTest {
 
     @Test
     void probabilitiesAreTheCalibratedSoftmaxOfTheLogitsRowByRow(@TempDir Path tmp) throws IOException {
-        Path dir = tmp.resolve("calibrated");
-        Files.createDirectories(dir);
         Path source = REPOSITORY.resolve(TestModels.NAME);
-        try (var files = Files.list(source)) {
-            for (Path file : files.toList()) {
-                Files.copy(file, dir.resolve(file.getFileName()));
-            }
-        }
+        Path dir = TestModels.copyFolder(source, tmp.resolve("calibrated"));
         ModelSpec spec = ModelFolder.open(ModelFolder.ModelSource.directory(source)).spec();
         ModelFolder.writeSpec(dir, spec.with(new ModelSpec.Calibration(2.5, "test"), null));
         ModelFolder folder = ModelFolder.open(ModelFolder.ModelSource.directory(dir));

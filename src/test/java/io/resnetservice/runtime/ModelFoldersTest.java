@@ -10,7 +10,6 @@ import io.resnetservice.support.TestModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,12 +18,7 @@ class ModelFoldersTest {
     static final Path ONE = TestModels.repositoryWithRandomFashionModel().resolve(TestModels.NAME);
 
     static void copyAs(Path repository, String folder, String name) throws IOException {
-        Path dir = Files.createDirectories(repository.resolve(folder));
-        try (Stream<Path> files = Files.list(ONE)) {
-            for (Path file : files.toList()) {
-                Files.copy(file, dir.resolve(file.getFileName()));
-            }
-        }
+        Path dir = TestModels.copyFolder(ONE, repository.resolve(folder));
         ModelFolder.writeSpec(dir, TestModels.fashionSpec(name));
     }
 

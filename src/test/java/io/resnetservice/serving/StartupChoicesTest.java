@@ -11,7 +11,6 @@ import io.resnetservice.model.ModelSpec;
 import io.resnetservice.support.RandomModelServiceTest;
 import io.resnetservice.support.TestModels;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -35,13 +34,7 @@ class StartupChoicesTest {
 
     /** A copy of the random model folder under {@code repository}, in folder {@code folder}, named {@code name}. */
     static void copy(Path repository, String folder, String name) throws IOException {
-        Path dir = repository.resolve(folder);
-        Files.createDirectories(dir);
-        try (Stream<Path> files = Files.list(ONE)) {
-            for (Path file : files.toList()) {
-                Files.copy(file, dir.resolve(file.getFileName()));
-            }
-        }
+        Path dir = TestModels.copyFolder(ONE, repository.resolve(folder));
         ModelSpec spec = ModelFolder.open(ModelFolder.ModelSource.directory(dir)).spec();
         ModelFolder.writeSpec(dir, new ModelSpec(name, spec.architecture(), spec.depth(), spec.variant(), spec.format(),
                 spec.weights(), spec.labels(), spec.input(), spec.preprocess(), spec.calibration(), spec.outOfDistribution(),

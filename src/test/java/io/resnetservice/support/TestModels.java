@@ -51,4 +51,15 @@ public final class TestModels {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** A copy of model folder {@code source}'s files in {@code dir} (created), to edit its model.json. */
+    public static Path copyFolder(Path source, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        try (java.util.stream.Stream<Path> files = Files.list(source)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, dir.resolve(file.getFileName()));
+            }
+        }
+        return dir;
+    }
 }
