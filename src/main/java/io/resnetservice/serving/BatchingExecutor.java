@@ -256,9 +256,6 @@ public final class BatchingExecutor implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (RuntimeException e) {
-                log.error("Batch worker failed", e);
-                batch.forEach(j -> j.result.completeExceptionally(e));
             }
         }
     }
@@ -280,11 +277,11 @@ public final class BatchingExecutor implements AutoCloseable {
         return images + job.images;
     }
 
-    /** Runs one batch on this worker; {@code threads[0]} is the worker's current intra-op setting. */
+    /**
+     * Runs one batch on this worker and answers each of its requests, with its rows or with the pass's
+     * failure; {@code threads[0]} is the worker's current intra-op setting.
+     */
     private void run(List<Job> batch, int images, int[] threads) {
-        if (batch.isEmpty()) {
-            return;
-        }
         List<float[]> inputs = new ArrayList<>(batch.size());
         List<TraceContext> requests = new ArrayList<>(batch.size());
         for (Job job : batch) {
@@ -302,15 +299,16 @@ public final class BatchingExecutor implements AutoCloseable {
                 span.tag("threads", threads[0]);
             }
         } catch (RuntimeException e) {
+            log.error("Forward pass of {} images failed", images, e);
             if (span != null) {
                 span.error(e);
-            }
-            batch.forEach(j -> j.result.completeExceptionally(e));
-            throw e;
-        } finally {
-            if (span != null) {
                 span.end();
             }
+            batch.forEach(j -> j.result.completeExceptionally(e));
+            return;
+        }
+        if (span != null) {
+            span.end();
         }
         int row = 0;
         for (Job job : batch) {

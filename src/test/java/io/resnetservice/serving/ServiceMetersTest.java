@@ -72,6 +72,11 @@ class ServiceMetersTest {
                 a.close();
             }
             assertEquals(before, memory.liveNDArrays());
+            try (NDManager outside = NDManager.newBaseManager()) {
+                outside.zeros(new ai.djl.ndarray.types.Shape(2));
+                assertEquals(before + 1, memory.liveNDArrays(), "every manager of the engine counts, not only the model's");
+            }
+            assertEquals(before, memory.liveNDArrays());
 
             ApplicationAvailabilityBean availability = new ApplicationAvailabilityBean();
             new ProcessGauges(registry, availability);

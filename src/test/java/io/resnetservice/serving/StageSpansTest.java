@@ -8,56 +8,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
-import io.micrometer.tracing.otel.bridge.OtelCurrentTraceContext;
-import io.micrometer.tracing.otel.bridge.OtelTracer;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.resnetservice.support.SpanRecorder;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Stage spans on a real OpenTelemetry SDK: parents, links, errors, and nothing outside a traced request. */
 class StageSpansTest {
 
-    final List<SpanData> exported = new CopyOnWriteArrayList<>();
-    final SdkTracerProvider provider = SdkTracerProvider.builder()
-            .addSpanProcessor(SimpleSpanProcessor.create(new SpanExporter() {
-                @Override
-                public CompletableResultCode export(Collection<SpanData> spans) {
-                    exported.addAll(spans);
-                    return CompletableResultCode.ofSuccess();
-                }
-
-                @Override
-                public CompletableResultCode flush() {
-                    return CompletableResultCode.ofSuccess();
-                }
-
-                @Override
-                public CompletableResultCode shutdown() {
-                    return CompletableResultCode.ofSuccess();
-                }
-            }))
-            .build();
-    final Tracer tracer = new OtelTracer(provider.get("test"), new OtelCurrentTraceContext(), event -> {});
+    final SpanRecorder recorder = new SpanRecorder();
+    final List<SpanData> exported = recorder.ended();
+    final Tracer tracer = recorder.tracer();
     final StageSpans spans = new StageSpans(tracer);
 
     @AfterEach
     void close() {
-        provider.close();
+        recorder.close();
     }
 
     SpanData named(String name) {
-        return exported.stream().filter(s -> s.getName().equals(name)).findFirst().orElseThrow(
-                () -> new AssertionError("no span " + name + " in " + exported));
+        return recorder.named(name);
     }
 
     @Test
