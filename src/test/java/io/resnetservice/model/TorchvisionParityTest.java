@@ -68,6 +68,12 @@ class TorchvisionParityTest {
                     arch, oursDiff, scriptDiff);
             assertTrue(oursDiff < 1e-4, arch + " our blocks: " + oursDiff);
             assertTrue(scriptDiff < 1e-4, arch + " TorchScript: " + scriptDiff);
+            String file = ModelFolder.open(ModelFolder.ModelSource.directory(script)).spec().weights();
+            assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(Files.readAllBytes(script.resolve(file)))), torchScript.weightsSha256(),
+                    "the TorchScript file's digest");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
         }
     }
 

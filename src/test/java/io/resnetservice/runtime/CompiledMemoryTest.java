@@ -1,6 +1,7 @@
 package io.resnetservice.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
@@ -38,6 +39,12 @@ class CompiledMemoryTest {
             FoldedResNet folded = FoldedResNet.compile(net, model, channelsLast, features).orElseThrow();
             assertEquals(channelsLast, folded.channelsLast());
             assertEquals(channelsLast ? "folded" : "folded-nchw", folded.name());
+            int foldedOnly = live(model);
+            if (channelsLast) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> OneDnnResNet.compile(folded, model));
+                assertEquals("oneDNN execution takes the folded network in NCHW order", e.getMessage());
+            }
             OneDnnResNet oneDnn = channelsLast ? null : OneDnnResNet.compile(folded, model);
             for (Forward forward : oneDnn == null ? new Forward[] {folded} : new Forward[] {folded, oneDnn}) {
                 try (NDManager pass = model.newSubManager()) {
@@ -50,7 +57,9 @@ class CompiledMemoryTest {
             if (oneDnn != null) {
                 oneDnn.close();
             }
+            assertEquals(foldedOnly, live(model), "a pass through either network left nothing in the model's manager");
             folded.close();
+            assertEquals(0, live(model), "closing the folded network gave back its weights");
             model.close();
             assertEquals(before, live(root), "compiling and closing left nothing in the model's managers");
             assertTrue(net.getParameters().values().stream().allMatch(p -> !p.getArray().isReleased()),

@@ -10,10 +10,12 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.pytorch.jni.JniUtils;
 import io.resnetservice.model.Int8Parameters;
+import io.resnetservice.model.ModelFolder;
 import io.resnetservice.model.ResNet;
 import io.resnetservice.model.ResNetArchitecture;
 import io.resnetservice.model.ResNetVariant;
 import io.resnetservice.support.RandomTensors;
+import io.resnetservice.support.TestModels;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -108,6 +110,30 @@ class Int8ResNetTest {
                     assertEquals("int8", fits.name());
                 }
             }
+        }
+    }
+
+    @Test
+    void aCalibrationOpenedOnAFolderKeepsNothingOfABatchAndGivesEverythingBackWhenClosed() {
+        ModelFolder folder = ModelFolder.open(ModelFolder.ModelSource.directory(
+                TestModels.repositoryWithRandomFashionModel().resolve(TestModels.NAME)));
+        try (NDManager probe = NDManager.newBaseManager()) {
+            NDManager system = probe.getParentManager();
+            int before = system.getManagedArrays().size();
+            Int8Calibration calibration = Int8Calibration.open(folder, Int8Calibration.Observer.PERCENTILE);
+            assertTrue(system.getManagedArrays().size() > before, "the folded network's weights");
+            calibration.observe(RandomTensors.gaussian(2 * 784, 4L), 2);
+            try (NDManager batches = probe.newSubManager()) {
+                calibration.observe(batches.create(RandomTensors.gaussian(3 * 784, 5L), new Shape(3, 1, 28, 28)));
+                assertEquals(1, batches.getManagedArrays().size(), "only the batch itself is left in its manager");
+            }
+            assertEquals(5, calibration.images());
+            Int8Parameters parameters = calibration.parameters();
+            // ResNet-18: the input, the stem, and per block its two convolutions, its projection (3 blocks) and its output.
+            assertEquals(2 + 8 * 3 + 3, parameters.activations().size());
+            assertEquals(1 + 8 * 2 + 3, parameters.weightScales().size(), "the stem, the blocks' and the projections' convolutions");
+            calibration.close();
+            assertEquals(before, system.getManagedArrays().size(), "closing gave back the network and its model");
         }
     }
 }

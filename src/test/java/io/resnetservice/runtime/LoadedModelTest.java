@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.Shape;
+import io.resnetservice.model.FeatureGaussians;
 import io.resnetservice.model.ModelFolder;
 import io.resnetservice.model.ModelSpec;
 import io.resnetservice.support.TestModels;
@@ -86,13 +87,16 @@ class LoadedModelTest {
             }
             float[] one = model.features(java.util.Arrays.copyOfRange(x, 784, 1568), 1);
             assertArrayEquals(one, java.util.Arrays.copyOfRange(features, 512, 1024), 1e-4f);
+            float[] first = java.util.Arrays.copyOfRange(features, 0, 512);
+            assertTrue(sum(first) > 0 && sum(one) > 0, "features are there, not zeros");
+            assertFalse(java.util.Arrays.equals(first, one), "each image has its own");
             assertEquals(new Shape(1, 1, 28, 28), model.inputShape());
             assertEquals(TestModels.NAME, model.name());
             assertEquals(ModelSpec.Precision.FP32, model.precision());
             assertEquals(64, model.weightsSha256().length());
             assertTrue(model.folded());
             assertEquals("onednn", model.executionName());
-            assertTrue(model.loadSeconds() > 0);
+            assertTrue(model.loadSeconds() > 0 && model.loadSeconds() < 600, "seconds: " + model.loadSeconds());
             assertEquals(Device.cpu(), model.device());
         }
     }
@@ -109,6 +113,44 @@ class LoadedModelTest {
             assertThrows(IllegalArgumentException.class, () -> model.forward(new float[783], 1));
             model.close();
             assertFalse(model.rootManager().isOpen(), "closing the model frees its weights");
+        }
+    }
+
+    static double sum(float[] values) {
+        double total = 0;
+        for (float v : values) {
+            total += v;
+        }
+        return total;
+    }
+
+    @Test
+    void everyImageInABatchIsScoredOnItsOwnFeatures(@TempDir Path tmp) throws IOException {
+        Path source = REPOSITORY.resolve(TestModels.NAME);
+        ModelFolder plain = ModelFolder.open(ModelFolder.ModelSource.directory(source));
+        int fitted = 40;
+        int[] labels = new int[fitted];
+        for (int i = 0; i < fitted; i++) {
+            labels[i] = i % 10;
+        }
+        Path dir = TestModels.copyFolder(source, tmp.resolve("with-ood"));
+        try (LoadedModel model = LoadedModel.load(plain, Device.cpu())) {
+            FeatureGaussians gaussians = FeatureGaussians.fit(model.features(images(fitted, 3), fitted), 512, labels, 10, 0.1);
+            try (var out = java.nio.file.Files.newOutputStream(dir.resolve("ood.npz"))) {
+                gaussians.write(out);
+            }
+        }
+        ModelFolder.writeSpec(dir, plain.spec().with(null, new ModelSpec.OutOfDistribution("mahalanobis", "ood.npz", 1, null)));
+        float[] x = images(3, 21);
+        try (LoadedModel model = LoadedModel.load(ModelFolder.open(ModelFolder.ModelSource.directory(dir)), Device.cpu())) {
+            FeatureGaussians gaussians = model.outOfDistribution().orElseThrow();
+            float[] scores = model.outputs(List.of(x), 3).oodScores();
+            float[] features = model.features(x, 3);
+            assertEquals(3, scores.length);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(gaussians.score(features, i * 512), scores[i], 1e-3 * Math.abs(scores[i]) + 1e-4, "image " + i);
+            }
+            assertTrue(scores[0] != scores[1] && scores[1] != scores[2], java.util.Arrays.toString(scores));
         }
     }
 }

@@ -264,6 +264,8 @@ class BatchingExecutorTest {
             assertTrue(forwardSeconds > 0 && forwardSeconds < 30, "elapsed forward time: " + forwardSeconds);
             var waits = registry.get("inference.queue").timer();
             assertEquals(3, waits.count(), "one wait per request");
+            assertEquals(0, registry.get("inference.forward.threads").summary().count(),
+                    "passes on the engine's own threads record no thread count");
             double waitSeconds = waits.totalTime(java.util.concurrent.TimeUnit.SECONDS);
             assertTrue(waitSeconds >= 0 && waitSeconds < 30, "elapsed queue time: " + waitSeconds);
         }
