@@ -7,6 +7,8 @@
 #
 #   bench/memory.sh   (needs: apt-get install hey python3-torchvision python3-skimage)
 #   CONFIGS='name|jvm flags|env assignments;...' ROUNDS=2 bench/memory.sh
+# NMT=1 adds the JVM's own share by Native Memory Tracking (committed MB per category); the rest of the
+# resident memory is libtorch's and glibc's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-2}
@@ -32,7 +34,7 @@ measure() {  # name flags env
   local flags=$2 envs=$3 pid t0
   t0=$(date +%s.%N)
   # shellcheck disable=SC2086
-  env $envs java $flags -Dai.djl.offline=true -jar "$JAR" --server.port=$PORT --resnet.model-dir="$WORK/models" \
+  env $envs java $flags ${NMT:+-XX:NativeMemoryTracking=summary} -Dai.djl.offline=true -jar "$JAR" --server.port=$PORT --resnet.model-dir="$WORK/models" \
     --logging.level.root=WARN > "$WORK/log" 2>&1 &
   pid=$!; echo $pid > "$WORK/pid"
   until curl -sf "localhost:$PORT/actuator/health/readiness" >/dev/null; do
@@ -49,6 +51,13 @@ measure() {  # name flags env
     "anon_mb=$(mb $pid RssAnon) file_mb=$(mb $pid RssFile) heap_committed_mb=$heap" \
     "images_per_s=$(awk '/Requests\/sec/{print $2}' "$WORK/hey.txt") p99_s=$(awk '/ 99% in/{print $3}' "$WORK/hey.txt")" \
     "non_200=$(awk '$1 ~ /^\[/ && $1 != "[200]" {n += $2} END {print n + 0}' "$WORK/hey.txt")"
+  if [ -n "${NMT:-}" ]; then
+    jcmd $pid VM.native_memory summary scale=MB | awk '
+      /^Total:/ {match($0, /committed=[0-9]+/); printf "  nmt total=%s", substr($0, RSTART + 10, RLENGTH - 10)}
+      /^-/ {name = $0; sub(/^- */, "", name); sub(/ *\(.*/, "", name); gsub(/ /, "_", name)
+            match($0, /committed=[0-9]+/); c = substr($0, RSTART + 10, RLENGTH - 10); if (c + 0 >= 5) printf " %s=%s", name, c}
+      END {print ""}'
+  fi
   kill $pid; wait $pid 2>/dev/null || true; rm -f "$WORK/pid"
 }
 
