@@ -85,7 +85,7 @@ public record ResnetProperties(
      */
     public record Batching(
             @DefaultValue("true") boolean enabled,
-            @DefaultValue("8") @Min(1) int maxBatchSize,
+            @DefaultValue("4") @Min(1) int maxBatchSize,
             @DefaultValue("5ms") @NotNull Duration maxDelay,
             @DefaultValue("64") @Min(1) int queueCapacity,
             @DefaultValue("10s") @NotNull Duration requestTimeout,
