@@ -288,7 +288,8 @@ public final class BatchingExecutor implements AutoCloseable {
             inputs.add(job.input);
             requests.add(job.request);
         }
-        Outputs rows;
+        Outputs rows = null;
+        RuntimeException failure = null;
         Span span = spans.startShared(FORWARD_SPAN, requests);
         try (Tracer.SpanInScope scope = spans.scope(span)) {
             if (span != null) {
@@ -299,16 +300,20 @@ public final class BatchingExecutor implements AutoCloseable {
                 span.tag("threads", threads[0]);
             }
         } catch (RuntimeException e) {
+            failure = e;
             log.error("Forward pass of {} images failed", images, e);
             if (span != null) {
                 span.error(e);
+            }
+        } finally {
+            if (span != null) {
                 span.end();
             }
+        }
+        if (failure != null) {
+            RuntimeException e = failure;
             batch.forEach(j -> j.result.completeExceptionally(e));
             return;
-        }
-        if (span != null) {
-            span.end();
         }
         int row = 0;
         for (Job job : batch) {

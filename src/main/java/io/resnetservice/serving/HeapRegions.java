@@ -2,6 +2,8 @@ package io.resnetservice.serving;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import java.lang.management.ManagementFactory;
+import java.util.Locale;
+import java.util.Objects;
 import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,7 +60,7 @@ public class HeapRegions {
         if (!humongous(tensorBytes, regionBytes)) {
             return null;
         }
-        return String.format(java.util.Locale.ROOT, "Each request's input tensor for %s (%d KB) is a humongous object in "
+        return String.format(Locale.ROOT, "Each request's input tensor for %s (%d KB) is a humongous object in "
                 + "G1's %d MB heap regions: under load the heap grows far beyond what it holds. Start the JVM with "
                 + "-XX:G1HeapRegionSize=%dm (the container image and the chart do)", model, tensorBytes / 1024,
                 regionBytes / MB, Math.max(4, regionFor(tensorBytes) / MB));
@@ -72,7 +74,7 @@ public class HeapRegions {
         }
         models.all().stream()
                 .map(m -> warning(m.name(), (long) m.preprocessor().tensorSize() * Float.BYTES, region.getAsLong()))
-                .filter(java.util.Objects::nonNull)
+                .filter(Objects::nonNull)
                 .findFirst()
                 .ifPresent(log::warn);
     }

@@ -183,16 +183,30 @@ class BatchingExecutorPathsTest {
         }
     }
 
+    /** Batches of two gathered for up to a minute, requests that time out after 300 ms, one worker. */
+    BatchingExecutor holdingForCompany(ServiceLoad load) {
+        return traced(settings(2, Duration.ofMinutes(1), 8, Duration.ofMillis(300), 1), load);
+    }
+
+    /**
+     * A request the worker takes and holds while it waits for company (another request is on its way),
+     * returned once the request's own timeout has passed and its caller waits for the batch's answer.
+     */
+    Client<Outputs> heldPastItsTimeout(BatchingExecutor executor, long seed) throws InterruptedException {
+        Client<Outputs> held = new Client<>("held", () -> executor.submit(BatchingExecutorTest.image(seed, 1), 1));
+        awaitTaken(1);
+        held.awaitWaitingWithoutTimeout();
+        return held;
+    }
+
     @Test
     void aRequestWhoseTimeoutPassesWhileAWorkerHoldsItIsStillAnswered() throws Exception {
         ServiceLoad load = new ServiceLoad();
         // Two requests on their way: the worker holding the first waits (up to a minute) for the second.
-        try (BatchingExecutor executor = traced(settings(2, Duration.ofMinutes(1), 8, Duration.ofMillis(300), 1), load);
+        try (BatchingExecutor executor = holdingForCompany(load);
                 ServiceLoad.Arrival a = load.arrive();
                 ServiceLoad.Arrival b = load.arrive()) {
-            Client<Outputs> held = new Client<>("held", () -> executor.submit(BatchingExecutorTest.image(4, 1), 1));
-            awaitTaken(1);
-            held.awaitWaitingWithoutTimeout();
+            Client<Outputs> held = heldPastItsTimeout(executor, 4);
 
             Client<Outputs> second = new Client<>("second", () -> executor.submit(BatchingExecutorTest.image(5, 1), 1));
             float[] expected = model.forward(BatchingExecutorTest.image(4, 1), 1)[0];
@@ -208,12 +222,10 @@ class BatchingExecutorPathsTest {
     @Test
     void aRequestInterruptedWhileItsBatchIsHeldKeepsItsInterrupt() throws Exception {
         ServiceLoad load = new ServiceLoad();
-        try (BatchingExecutor executor = traced(settings(2, Duration.ofMinutes(1), 8, Duration.ofMillis(300), 1), load);
+        try (BatchingExecutor executor = holdingForCompany(load);
                 ServiceLoad.Arrival a = load.arrive();
                 ServiceLoad.Arrival b = load.arrive()) {
-            Client<Outputs> held = new Client<>("held", () -> executor.submit(BatchingExecutorTest.image(6, 1), 1));
-            awaitTaken(1);
-            held.awaitWaitingWithoutTimeout();
+            Client<Outputs> held = heldPastItsTimeout(executor, 6);
             held.thread.interrupt();
             Throwable failure = held.failure();
             assertEquals("interrupted while waiting for the model", failure.getMessage());
