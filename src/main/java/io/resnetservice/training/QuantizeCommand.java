@@ -53,22 +53,25 @@ public final class QuantizeCommand {
         if (model == null || out == null || calibration == null) {
             System.err.println("usage: quantize --model DIR --calibration (fashion-mnist|IMAGE_DIR) --out DIR"
                     + " [--observer minmax|percentile] [--images N] [--test-images N] [--compare IMAGE_DIR]"
-                    + " [--data FASHION_MNIST_DIR]");
+                    + " [--refit-images N] [--data FASHION_MNIST_DIR]");
             System.exit(2);
         }
         run(model, calibration, out, Int8Calibration.Observer.valueOf(cl.string("--observer", "percentile")
                 .toUpperCase(Locale.ROOT)), cl.integer("--images", DEFAULT_IMAGES), cl.integer("--test-images", 10000),
-                cl.path("--compare", null), cl.path("--data", FashionMnist.DEFAULT_DIR), System.out);
+                cl.integer("--refit-images", Integer.MAX_VALUE), cl.path("--compare", null),
+                cl.path("--data", FashionMnist.DEFAULT_DIR), System.out);
     }
 
     /**
      * Quantizes the folder {@code modelDir} with up to {@code images} calibration images from {@code
      * calibration} ({@value #FASHION_MNIST}: the training set; otherwise a folder of images) into {@code
      * outDir}, then compares both models on up to {@code testImages} Fashion-MNIST test images (labelled),
-     * or the images of {@code compareDir} when given, or else the calibration images (agreement only).
+     * or the images of {@code compareDir} when given, or else the calibration images (agreement only). With
+     * Fashion-MNIST, the out-of-distribution statistics are refitted on the first {@code refitImages} training
+     * images.
      */
     public static Result run(Path modelDir, String calibration, Path outDir, Int8Calibration.Observer observer, int images,
-            int testImages, Path compareDir, Path dataDir, PrintStream console) throws IOException {
+            int testImages, int refitImages, Path compareDir, Path dataDir, PrintStream console) throws IOException {
         ModelFolder folder = ModelFolder.open(ModelFolder.ModelSource.directory(modelDir));
         ModelSpec spec = folder.spec();
         if (spec.precision() != ModelSpec.Precision.FP32) {
@@ -111,7 +114,7 @@ public final class QuantizeCommand {
             if (fashion) {
                 // int8 features lie a little off the float ones: the float threshold flagged twice its share.
                 console.println("refitting the out-of-distribution statistics and the temperature on the int8 network");
-                CalibrateCommand.run(outDir, dataDir, console);
+                CalibrateCommand.run(outDir, dataDir, console, refitImages);
             } else {
                 console.println("note: the out-of-distribution statistics and threshold are the float network's;"
                         + " refit them on the int8 network's features before relying on them");

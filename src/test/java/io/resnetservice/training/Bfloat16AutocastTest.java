@@ -135,12 +135,15 @@ class Bfloat16AutocastTest {
     void aShortBfloat16RunLearnsAndSaysSoInItsMetrics(@TempDir Path out) throws Exception {
         Path data = Datasets.fashionMnist();
         PrintStream console = new PrintStream(new ByteArrayOutputStream(), true);
-        TrainCommand.TrainingState state = new TrainCommand(new TrainCommand.Options(data, out, 4, 64, 0.05f, 5e-4f,
-                11, 640, false, 2, 32, 0.3f, 0f, 0, 28, 0f, TrainCommand.Precision.BF16), console).run();
+        // Without bfloat16 instructions libtorch falls back to its slow reference kernels: half the images, at 16x16.
+        boolean native16 = Bfloat16Autocast.cpuHasBfloat16Instructions(Path.of("/proc/cpuinfo"));
+        TrainCommand.TrainingState state = new TrainCommand(new TrainCommand.Options(data, out, 4, native16 ? 64 : 32,
+                0.05f, 5e-4f, 11, native16 ? 640 : 320, false, 2, native16 ? 32 : 16, 0.3f, 0f, 0, 28, 0f,
+                TrainCommand.Precision.BF16), console).run();
         List<TrainCommand.EpochRecord> history = state.history();
         assertTrue(history.get(3).trainLoss() < history.get(0).trainLoss(), "loss must fall: " + history);
         EvaluateCommand.Result result = EvaluateCommand.run(out, data, console, 200, 10);
-        assertTrue(result.accuracy() > 0.3, "640 images teach more than chance: " + result.accuracy());
+        assertTrue(result.accuracy() > 0.3, "four epochs teach more than chance: " + result.accuracy());
         assertTrue(Files.readString(out.resolve("metrics.json")).contains("bfloat16 convolutions"));
     }
 

@@ -44,7 +44,7 @@ class QuantizeCommandTest {
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         Path out = temp.resolve("int8");
         QuantizeCommand.Result result = QuantizeCommand.run(model, images.toString(), out,
-                Int8Calibration.Observer.PERCENTILE, 10, 0, null, Path.of("unused"), new PrintStream(console, true, StandardCharsets.UTF_8));
+                Int8Calibration.Observer.PERCENTILE, 10, 0, Integer.MAX_VALUE, null, Path.of("unused"), new PrintStream(console, true, StandardCharsets.UTF_8));
         String printed = console.toString(StandardCharsets.UTF_8);
         assertEquals(10, result.calibrationImages(), "--images caps the calibration set");
         assertEquals(10, result.evaluated());
@@ -104,11 +104,11 @@ class QuantizeCommandTest {
     void onlyAFloatModelIsQuantizedAndTheSourceMustExist() throws IOException {
         Path out = quantized();
         String twice = assertThrows(IllegalArgumentException.class, () -> QuantizeCommand.run(out, "fashion-mnist",
-                temp.resolve("again"), Int8Calibration.Observer.MINMAX, 10, 10, null, Path.of("unused"), System.out)).getMessage();
+                temp.resolve("again"), Int8Calibration.Observer.MINMAX, 10, 10, Integer.MAX_VALUE, null, Path.of("unused"), System.out)).getMessage();
         assertEquals(out + " is already int8; quantize the fp32 model it was made from", twice);
         Path model = TestModels.repositoryWithRandomFashionModel().resolve(TestModels.NAME);
         String missing = assertThrows(IllegalArgumentException.class, () -> QuantizeCommand.run(model,
-                temp.resolve("nowhere").toString(), temp.resolve("x"), Int8Calibration.Observer.MINMAX, 10, 10, null,
+                temp.resolve("nowhere").toString(), temp.resolve("x"), Int8Calibration.Observer.MINMAX, 10, 10, Integer.MAX_VALUE, null,
                 Path.of("unused"), System.out)).getMessage();
         assertTrue(missing.startsWith("--calibration must be \"fashion-mnist\" or a folder of images"), missing);
     }
