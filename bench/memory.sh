@@ -5,8 +5,11 @@
 # ready and its high-water mark under load, the anonymous / file-backed split, the committed Java heap,
 # and images/s. Configurations take turns for ROUNDS rounds. Writes bench/results/<date>-memory.txt.
 #
-#   bench/memory.sh   (needs: apt-get install hey python3-torchvision python3-skimage)
+#   bench/memory.sh   (needs: apt-get install hey python3-torchvision python3-skimage, and for the peer
+#                      python3-fastapi python3-uvicorn python3-multipart)
 #   CONFIGS='name|jvm flags|env assignments;...' ROUNDS=2 bench/memory.sh
+# A configuration named "peer" is bench/peer.py (FastAPI + uvicorn + torchvision, same weights), measured
+# the same way: the side-by-side figure.
 # NMT=1 adds the JVM's own share by Native Memory Tracking (committed MB per category); the rest of the
 # resident memory is libtorch's and glibc's.
 set -euo pipefail
@@ -30,28 +33,33 @@ export MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC
 kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 mb() { echo $(( $(kb "$1" "$2") / 1024 )); }
 
-measure() {  # name flags env
-  local flags=$2 envs=$3 pid t0
+measure() {  # name flags env; the name "peer" measures bench/peer.py (FastAPI + torchvision) instead
+  local flags=$2 envs=$3 pid t0 ready=/actuator/health/readiness url=/api/v1/classify
   t0=$(date +%s.%N)
-  # shellcheck disable=SC2086
-  env $envs java $flags ${NMT:+-XX:NativeMemoryTracking=summary} -Dai.djl.offline=true -jar "$JAR" --server.port=$PORT --resnet.model-dir="$WORK/models" \
-    --logging.level.root=WARN > "$WORK/log" 2>&1 &
+  if [ "$1" = peer ]; then
+    /usr/bin/python3 bench/peer.py --weights "$WORK/models/resnet18-224/weights.npz" --port $PORT > "$WORK/log" 2>&1 &
+    ready=/ready; url=/classify
+  else
+    # shellcheck disable=SC2086
+    env $envs java $flags ${NMT:+-XX:NativeMemoryTracking=summary} -Dai.djl.offline=true -jar "$JAR" --server.port=$PORT \
+      --resnet.model-dir="$WORK/models" --logging.level.root=WARN > "$WORK/log" 2>&1 &
+  fi
   pid=$!; echo $pid > "$WORK/pid"
-  until curl -sf "localhost:$PORT/actuator/health/readiness" >/dev/null; do
+  until curl -sf "localhost:$PORT$ready" >/dev/null; do
     kill -0 $pid 2>/dev/null || { echo "the service exited:" >&2; tail -20 "$WORK/log" >&2; exit 1; }
     sleep 0.1
   done
   local ready_s; ready_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b - a}')
   local ready_mb; ready_mb=$(mb $pid VmRSS)
-  local url="http://localhost:$PORT/api/v1/classify"
+  url="http://localhost:$PORT$url"
   hey -z "${WARMUP_SECONDS}s" -c 16 -m POST -T image/jpeg -D "$WORK/photo.jpg" "$url" >/dev/null
   hey -z "${LOAD_SECONDS}s" -c 16 -m POST -T image/jpeg -D "$WORK/photo.jpg" "$url" > "$WORK/hey.txt"
-  local heap; heap=$(jcmd $pid GC.heap_info | awk '/total/ {for (i = 1; i <= NF; i++) if ($i == "total") {sub("K,", "", $(i + 1)); print int($(i + 1) / 1024); exit}}')
+  local heap=-; [ "$1" = peer ] || heap=$(jcmd $pid GC.heap_info | awk '/total/ {for (i = 1; i <= NF; i++) if ($i == "total") {sub("K,", "", $(i + 1)); print int($(i + 1) / 1024); exit}}')
   echo "config=$1 ready_s=$ready_s rss_ready_mb=$ready_mb rss_mb=$(mb $pid VmRSS) rss_high_water_mb=$(mb $pid VmHWM)" \
     "anon_mb=$(mb $pid RssAnon) file_mb=$(mb $pid RssFile) heap_committed_mb=$heap" \
     "images_per_s=$(awk '/Requests\/sec/{print $2}' "$WORK/hey.txt") p99_s=$(awk '/ 99% in/{print $3}' "$WORK/hey.txt")" \
     "non_200=$(awk '$1 ~ /^\[/ && $1 != "[200]" {n += $2} END {print n + 0}' "$WORK/hey.txt")"
-  if [ -n "${NMT:-}" ]; then
+  if [ -n "${NMT:-}" ] && [ "$1" != peer ]; then
     jcmd $pid VM.native_memory summary scale=MB | awk '
       /^Total:/ {match($0, /committed=[0-9]+/); printf "  nmt total=%s", substr($0, RSTART + 10, RLENGTH - 10)}
       /^-/ {name = $0; sub(/^- */, "", name); sub(/ *\(.*/, "", name); gsub(/ /, "_", name)
