@@ -2,13 +2,16 @@
 # resnet-service container image.
 #   docker build -t resnet-service .
 #   docker run --rm -p 8080:8080 --read-only --tmpfs /tmp resnet-service
-# Base images are arguments so that a registry mirror or a locally built base can stand in.
+# Base images are arguments so that a registry mirror or a locally built base can stand in: the builder
+# is any JDK 17 with its jmods (it also makes the Java runtime), the base any glibc Debian or Ubuntu.
 # GPU: build with MAVEN_PROFILES=cuda (CUDA libtorch instead of the CPU build) on a CUDA runtime base,
 #   docker build --build-arg MAVEN_PROFILES=cuda \
 #                --build-arg BASE_IMAGE=nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04 -t resnet-service:cuda .
-# (the CUDA base needs a JRE 17 added; see the README's Kubernetes section).
 ARG BUILDER_IMAGE=eclipse-temurin:17-jdk
-ARG BASE_IMAGE=eclipse-temurin:17-jre
+ARG BASE_IMAGE=debian:bookworm-slim
+# The Java modules the service needs (jdeps over the application and its libraries); ContainerLayoutIT
+# starts the service on a runtime linked from this list.
+ARG JAVA_MODULES=java.base,java.compiler,java.desktop,java.instrument,java.naming,java.net.http,java.prefs,java.scripting,java.security.jgss,java.sql,jdk.crypto.ec,jdk.jfr,jdk.management,jdk.unsupported,jdk.zipfs
 
 FROM ${BUILDER_IMAGE} AS build
 ARG MAVEN_PROFILES=
@@ -24,13 +27,22 @@ RUN ./mvnw -B -q package -DskipTests ${MAVEN_PROFILES:+-P$MAVEN_PROFILES} \
 # Extract libtorch and DJL's JNI library now, into a fixed folder (/opt/libtorch, which
 # PYTORCH_LIBRARY_PATH names at run time), so the container starts offline and never writes outside /tmp.
 # The native jar they came from is then left out of the image (it would ship libtorch twice), and the
-# library's static symbol tables (unused at run time) are stripped where binutils is at hand.
+# libraries' static symbol tables (unused at run time) are stripped with binutils.
 ENV DJL_CACHE_DIR=/opt/djl ENGINE_CACHE_DIR=/opt/djl
 RUN java -Dai.djl.offline=true -jar /app.jar engine \
  && mv /opt/djl/pytorch/*/ /opt/libtorch \
  && rm -rf /opt/djl /layers/dependencies/BOOT-INF/lib/pytorch-native-*.jar \
- && if command -v strip >/dev/null; then strip --strip-unneeded /opt/libtorch/libtorch_cpu.so; fi \
+ && if ! command -v strip >/dev/null && command -v apt-get >/dev/null; then \
+      apt-get update -qq && apt-get install -y -qq --no-install-recommends binutils; fi \
+ && if command -v strip >/dev/null; then strip --strip-unneeded /opt/libtorch/*.so*; fi \
  && chmod -R a+rX /opt/libtorch
+# A Java runtime of only those modules, with the JDK's class-data archive for compressed pointers (heaps
+# under 32 GB) so classes load from a mapped archive.
+ARG JAVA_MODULES
+RUN jlink --add-modules "${JAVA_MODULES}" --strip-debug --no-man-pages --no-header-files --compress=2 \
+      --generate-cds-archive --output /opt/java \
+ && rm -f /opt/java/lib/server/classes_nocoops.jsa \
+ && if command -v strip >/dev/null; then find /opt/java -name '*.so' -exec strip --strip-unneeded {} +; fi
 
 FROM ${BASE_IMAGE}
 ARG VERSION=0.1.0
@@ -40,10 +52,11 @@ LABEL org.opencontainers.image.title="resnet-service" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.vendor="resnet-service"
 # TurboJPEG decodes photos at reduced scale (ImageDecoder); without it the service still runs, slower and
-# with more memory per photo. The package is libturbojpeg0 on Debian bases, libturbojpeg on Ubuntu (Temurin).
+# with more memory per photo. The package is libturbojpeg0 on Debian bases, libturbojpeg on Ubuntu.
 RUN apt-get update \
  && (apt-get install -y --no-install-recommends libturbojpeg0 || apt-get install -y --no-install-recommends libturbojpeg) \
- && rm -rf /var/lib/apt/lists/*
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*
+COPY --from=build /opt/java /opt/java
 WORKDIR /app
 # Least-changing layers first: libraries, the Boot loader, the natives, then our own classes and model.
 COPY --from=build /layers/dependencies/ ./
@@ -56,7 +69,9 @@ COPY --from=build /layers/application/ ./
 # libtorch's intra-op threads follow the CPUs the JVM sees (the container's CPU limit).
 # glibc keeps freed activations for the next forward pass instead of page-faulting them afresh (see
 # AllocatorSettings: up to 1.6x the images/s on 2 cores).
-ENV PYTORCH_LIBRARY_PATH=/opt/libtorch \
+ENV JAVA_HOME=/opt/java \
+    PATH=/opt/java/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    PYTORCH_LIBRARY_PATH=/opt/libtorch \
     DJL_CACHE_DIR=/tmp/djl \
     ENGINE_CACHE_DIR=/tmp/djl \
     OMP_WAIT_POLICY=PASSIVE \

@@ -13,7 +13,7 @@ apt_mirror() {  # the first non-security archive URI in the apt sources (deb822 
   { grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{for (i = 2; i <= NF; i++) print $i}'
     grep -hE '^deb ' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
       | sed -E 's/^deb (\[[^]]*\] )?//' | awk '{print $1}'
-  } | grep -v -- '-security' | head -1
+  } | grep -v -- '-security' | head -1 || true  # a missing sources file is no error
 }
 MIRROR=${1:-${MIRROR:-$(apt_mirror)}}
 [ -n "$MIRROR" ] || { echo "no Debian mirror in the apt sources: pass one, e.g. tools/image-check.sh http://deb.debian.org/debian" >&2; exit 2; }
@@ -22,13 +22,15 @@ mkdir -p "$WORK"
 command -v buildah >/dev/null && command -v debootstrap >/dev/null || {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq buildah debootstrap >/dev/null; }
 
-base_image() { # name, extra packages
+base_image() { # name, extra packages (none: a base like debian:bookworm-slim)
   local name=$1 packages=$2 root="$WORK/rootfs-$1"
   if buildah "${STORE[@]}" images --quiet "localhost/$name" >/dev/null 2>&1; then return; fi
-  echo "== making localhost/$name with debootstrap ($packages)"
+  echo "== making localhost/$name with debootstrap (${packages:-minbase})"
   rm -rf "$root"
-  debootstrap --variant=minbase --include="$packages" bookworm "$root" "$MIRROR" >/dev/null
+  debootstrap --variant=minbase ${packages:+--include="$packages"} bookworm "$root" "$MIRROR" >/dev/null
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+  # As Debian's slim images: no documentation, manual pages or translations.
+  rm -rf "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/* "$root"/usr/share/locale/*
   tar -C "$root" -c . | buildah "${STORE[@]}" import - "localhost/$name" >/dev/null 2>&1 || {
     ctr=$(buildah "${STORE[@]}" from scratch)
     mnt=$(buildah "${STORE[@]}" mount "$ctr")
@@ -37,8 +39,8 @@ base_image() { # name, extra packages
     buildah "${STORE[@]}" commit "$ctr" "localhost/$name" >/dev/null
   }
 }
-base_image debian-jre17 "openjdk-17-jre-headless,ca-certificates,coreutils,libturbojpeg0"
-base_image debian-jdk17 "openjdk-17-jdk-headless,ca-certificates,coreutils"
+base_image debian-slim ""
+base_image debian-jdk17 "openjdk-17-jdk-headless,binutils,ca-certificates,coreutils"
 
 # The build stage downloads from Maven Central; where this machine reaches it through a TLS proxy with
 # its own CA, the builder must trust what this machine trusts (the runtime image is left alone).
@@ -50,7 +52,7 @@ buildah "${STORE[@]}" commit --rm "$ctr" localhost/debian-jdk17-build >/dev/null
 echo "== buildah bud"
 start=$(date +%s)
 buildah "${STORE[@]}" bud --isolation chroot --layers=false \
-  --build-arg BUILDER_IMAGE=localhost/debian-jdk17-build --build-arg BASE_IMAGE=localhost/debian-jre17 \
+  --build-arg BUILDER_IMAGE=localhost/debian-jdk17-build --build-arg BASE_IMAGE=localhost/debian-slim \
   -t localhost/resnet-service:check . | tail -3
 echo "build: $(( $(date +%s) - start )) s"
 buildah "${STORE[@]}" images localhost/resnet-service:check

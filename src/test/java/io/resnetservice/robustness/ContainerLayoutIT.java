@@ -22,8 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The layout the Dockerfile builds, without a container: Spring Boot's extracted layers in one folder,
- * the native jar left out, libtorch read from {@code PYTORCH_LIBRARY_PATH}, an empty DJL cache. The
- * service must start offline from that and classify, extracting nothing.
+ * the native jar left out, libtorch read from {@code PYTORCH_LIBRARY_PATH}, an empty DJL cache, and a Java
+ * runtime linked from the Dockerfile's {@code JAVA_MODULES} alone. The service must start offline from that,
+ * classify a PNG and a JPEG and expose its metrics, extracting nothing.
  */
 class ContainerLayoutIT {
 
@@ -46,10 +47,14 @@ class ContainerLayoutIT {
             assertEquals(1, natives.size(), "the jar carries the native library: " + natives);
             Files.delete(natives.get(0));
         }
+        Path runtime = tmp.resolve("java");
+        run(tmp, List.of(Path.of(System.getProperty("java.home"), "bin", "jlink").toString(), "--add-modules",
+                dockerfileArg("JAVA_MODULES"), "--strip-debug", "--no-man-pages", "--no-header-files",
+                "--output", runtime.toString()));
         Path cache = Files.createDirectories(tmp.resolve("djl-cache"));
         int port = GracefulShutdownIT.freePort();
         Path log = tmp.resolve("run.log");
-        ProcessBuilder builder = new ProcessBuilder(java(), "-Dai.djl.offline=true",
+        ProcessBuilder builder = new ProcessBuilder(runtime.resolve("bin/java").toString(), "-Dai.djl.offline=true",
                 "org.springframework.boot.loader.launch.JarLauncher", "--server.port=" + port, "--resnet.device=cpu")
                 .directory(app.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("PYTORCH_LIBRARY_PATH", libtorch.toString());
@@ -74,6 +79,18 @@ class ContainerLayoutIT {
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, answer.statusCode(), answer.body());
             assertTrue(answer.body().contains("\"predictions\""), answer.body());
+            Multipart jpeg = new Multipart().file("image", "item.jpg", "image/jpeg",
+                    TestImages.jpeg(TestImages.grey(64, 48, 4), 0.9f));
+            HttpResponse<String> jpegAnswer = client.send(HttpRequest.newBuilder(
+                    URI.create("http://localhost:" + port + "/api/v1/classify")).timeout(Duration.ofSeconds(30))
+                    .header("Content-Type", jpeg.contentType()).POST(HttpRequest.BodyPublishers.ofByteArray(jpeg.bytes()))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, jpegAnswer.statusCode(), jpegAnswer.body());
+            HttpResponse<String> metrics = client.send(HttpRequest.newBuilder(
+                    URI.create("http://localhost:" + port + "/actuator/prometheus")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, metrics.statusCode(), metrics.body());
+            assertTrue(metrics.body().contains("process_cpu_usage"), "the JDK's management beans are linked");
             try (Stream<Path> written = Files.walk(cache)) {
                 assertEquals(List.of(cache), written.toList(), "nothing extracted or downloaded at run time");
             }
@@ -84,6 +101,14 @@ class ContainerLayoutIT {
 
     static String java() {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** The default value of a build argument of the Dockerfile ({@code ARG NAME=value}). */
+    static String dockerfileArg(String name) throws IOException {
+        try (Stream<String> lines = Files.lines(Path.of("Dockerfile"))) {
+            return lines.filter(l -> l.startsWith("ARG " + name + "=")).map(l -> l.substring(("ARG " + name + "=").length()))
+                    .findFirst().orElseThrow(() -> new AssertionError("no ARG " + name + "= in the Dockerfile"));
+        }
     }
 
     static Path djlCache() {
