@@ -116,9 +116,11 @@ class HelmChartTest extends RandomModelServiceTest {
         assertTrue(pod.getTerminationGracePeriodSeconds() > preStop + notice + phase,
                 "the grace period covers the preStop sleep, the drain notice and Spring's shutdown phase");
         assertTrue(container.getResources().getLimits().containsKey("memory"));
-        assertEquals(List.of("-XX:MaxRAMPercentage=50", "-XX:G1HeapRegionSize=4m", "-XX:+ExitOnOutOfMemoryError",
+        assertEquals(List.of("-XX:MaxRAMPercentage=50", "-XX:G1HeapRegionSize=4m", "-XX:GCTimeRatio=4",
+                "-XX:+ExitOnOutOfMemoryError",
                 "-Dai.djl.offline=true"), List.of(env(container, "JAVA_TOOL_OPTIONS").trim().split(" +")),
-                "the heap's share of the limit, regions in which request tensors are ordinary objects");
+                "the heap's share of the limit, regions in which request tensors are ordinary objects, a heap sized to"
+                        + " the traffic");
         assertEquals(null, env(container, "MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_OTLP_ENDPOINT"),
                 "no endpoint by default: an empty one would switch the exporter on");
         assertTrue(manifests.stream().noneMatch(JsonNode.class::isInstance), "no dashboard, rule or monitor by default");

@@ -68,7 +68,8 @@ class LargePhotosIT {
         Path log = tmp.resolve("app-" + turboOff + ".log");
         Path gc = tmp.resolve("gc-" + turboOff + ".log");
         Process app = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:MaxRAM=3g", "-XX:MaxRAMPercentage=50", "-XX:G1HeapRegionSize=4m", "-XX:+ExitOnOutOfMemoryError", "-Xlog:gc:file=" + gc,
+                "-XX:MaxRAM=3g", "-XX:MaxRAMPercentage=50", "-XX:G1HeapRegionSize=4m", "-XX:GCTimeRatio=4", "-XX:+ExitOnOutOfMemoryError",
+                "-Xlog:gc:file=" + gc,
                 "-Dai.djl.offline=true", "-Dresnet.turbojpeg.disabled=" + turboOff,
                 "-jar", jar.toString(), "--server.port=" + port, "--resnet.device=cpu")
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
