@@ -26,6 +26,7 @@ import ai.djl.util.Pair;
 import io.resnetservice.model.ResNet;
 import io.resnetservice.model.ResNetArchitecture;
 import io.resnetservice.model.ResNetVariant;
+import io.resnetservice.runtime.CpuFeatures;
 import io.resnetservice.support.Datasets;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -136,7 +137,7 @@ class Bfloat16AutocastTest {
         Path data = Datasets.fashionMnist();
         PrintStream console = new PrintStream(new ByteArrayOutputStream(), true);
         // Without bfloat16 instructions libtorch falls back to its slow reference kernels: half the images, at 16x16.
-        boolean native16 = Bfloat16Autocast.cpuHasBfloat16Instructions(Path.of("/proc/cpuinfo"));
+        boolean native16 = CpuFeatures.current().bf16();
         TrainCommand.TrainingState state = new TrainCommand(new TrainCommand.Options(data, out, 4, native16 ? 64 : 32,
                 0.05f, 5e-4f, 11, native16 ? 640 : 320, false, 2, native16 ? 32 : 16, 0.3f, 0f, 0, 28, 0f,
                 TrainCommand.Precision.BF16), console).run();
