@@ -2,20 +2,15 @@ package io.resnetservice.serving;
 
 import ai.djl.Device;
 import io.resnetservice.config.ResnetProperties;
-import io.resnetservice.model.ModelFolder;
 import io.resnetservice.model.ModelLoadException;
-import io.resnetservice.runtime.AllocatorSettings;
 import io.resnetservice.runtime.LoadedModel;
-import io.resnetservice.runtime.ModelFolders;
-import io.resnetservice.runtime.NativeEngine;
 import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -25,34 +20,36 @@ import org.springframework.stereotype.Component;
 @Component
 public class ModelRegistry implements DisposableBean {
 
-    private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
-
     private final Map<String, LoadedModel> models = new LinkedHashMap<>();
     private final LoadedModel defaultModel;
     private final Device device;
 
+    /** Loads the models {@code properties} name on the calling thread. */
     public ModelRegistry(ResnetProperties properties) {
-        NativeEngine.configureThreads(properties.threads().intraOpThreads(), properties.threads().interOp());
-        this.device = NativeEngine.device(properties.device());
-        List<String> unset = AllocatorSettings.missing(System.getenv());
-        if (!unset.isEmpty() && !device.isGpu()) {
-            log.warn("{} not set: forward passes will page-fault their activations on every call and run "
-                    + "slower. Start the JVM with {}", unset,
-                    AllocatorSettings.asShellAssignments());
+        this(properties, ModelLoading.load(properties));
+    }
+
+    /**
+     * Takes the models {@link ModelLoading.Starter} began loading when the application started, or loads
+     * them now where nothing was started with these settings (a context built without Spring Boot's
+     * application events).
+     */
+    @Autowired
+    public ModelRegistry(ResnetProperties properties, ObjectProvider<ModelLoading> started) {
+        this(properties, Optional.ofNullable(started.getIfAvailable())
+                .flatMap(loading -> loading.take(properties))
+                .orElseGet(() -> ModelLoading.load(properties)));
+    }
+
+    private ModelRegistry(ResnetProperties properties, ModelLoading.Loaded loaded) {
+        this.device = loaded.device();
+        this.models.putAll(loaded.models());
+        try {
+            this.defaultModel = chooseDefault(properties.defaultModel());
+        } catch (RuntimeException e) {
+            destroy();
+            throw e;
         }
-        for (ModelFolder folder : ModelFolders.in(properties.modelDir())) {
-            String name = folder.spec().name();
-            if (models.containsKey(name)) {
-                throw new ModelLoadException("two model folders are named \"" + name + "\"", null);
-            }
-            LoadedModel model = LoadedModel.load(folder, device, properties.execution());
-            log.info("Loaded model {} ({} ResNet-{}, {} parameters) on {} in {} s, {}", name,
-                    folder.spec().variant(), folder.spec().depth(), model.parameterCount(), device,
-                    String.format("%.2f", model.loadSeconds()),
-                    "execution " + model.executionName());
-            models.put(name, model);
-        }
-        this.defaultModel = chooseDefault(properties.defaultModel());
     }
 
     private LoadedModel chooseDefault(String configured) {

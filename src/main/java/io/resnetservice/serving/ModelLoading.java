@@ -1,0 +1,170 @@
+package io.resnetservice.serving;
+
+import ai.djl.Device;
+import io.resnetservice.config.ResnetProperties;
+import io.resnetservice.model.ModelFolder;
+import io.resnetservice.model.ModelLoadException;
+import io.resnetservice.runtime.AllocatorSettings;
+import io.resnetservice.runtime.Execution;
+import io.resnetservice.runtime.LoadedModel;
+import io.resnetservice.runtime.ModelFolders;
+import io.resnetservice.runtime.NativeEngine;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
+import org.springframework.boot.context.event.ApplicationContextInitializedEvent;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * Loading the models: the PyTorch engine, every model folder's weights and a warm-up forward pass.
+ *
+ * <p>{@link Starter} begins it on a thread of its own as soon as the application's settings are known,
+ * so that libtorch and the weights load while Spring builds the web server and the rest of the
+ * application; {@link ModelRegistry} takes the result. The web server starts only after the registry
+ * exists, so readiness still means loaded and warmed.
+ */
+public final class ModelLoading implements DisposableBean {
+
+    static final String BEAN_NAME = "resnetModelLoading";
+
+    private static final Logger log = LoggerFactory.getLogger(ModelLoading.class);
+
+    /** The settings a load depends on; the registry takes a started load only if its own are the same. */
+    record Settings(String device, Path modelDir, Execution execution, int intraOp, int interOp) {
+        static Settings of(ResnetProperties properties) {
+            return new Settings(properties.device(), properties.modelDir(), properties.execution(),
+                    properties.threads().intraOpThreads(), properties.threads().interOp());
+        }
+    }
+
+    /** The engine's device and the loaded models by name, in folder order. */
+    record Loaded(Device device, Map<String, LoadedModel> models) {}
+
+    private final Settings settings;
+    private final CompletableFuture<Loaded> result = new CompletableFuture<>();
+    private final AtomicBoolean taken = new AtomicBoolean();
+
+    private ModelLoading(Settings settings) {
+        this.settings = settings;
+    }
+
+    /** Starts loading what {@code properties} name on a new thread. */
+    static ModelLoading start(ResnetProperties properties) {
+        ModelLoading loading = new ModelLoading(Settings.of(properties));
+        Thread thread = new Thread(() -> {
+            try {
+                loading.result.complete(load(properties));
+            } catch (Throwable e) {
+                loading.result.completeExceptionally(e);
+            }
+        }, "model-loading");
+        thread.setDaemon(true);
+        thread.start();
+        return loading;
+    }
+
+    /**
+     * Loads every model folder {@code properties} name on the calling thread. A folder that cannot load
+     * throws {@link ModelLoadException}, having closed the models loaded before it.
+     */
+    static Loaded load(ResnetProperties properties) {
+        NativeEngine.configureThreads(properties.threads().intraOpThreads(), properties.threads().interOp());
+        Device device = NativeEngine.device(properties.device());
+        List<String> unset = AllocatorSettings.missing(System.getenv());
+        if (!unset.isEmpty() && !device.isGpu()) {
+            log.warn("{} not set: forward passes will page-fault their activations on every call and run "
+                    + "slower. Start the JVM with {}", unset,
+                    AllocatorSettings.asShellAssignments());
+        }
+        Map<String, LoadedModel> models = new LinkedHashMap<>();
+        try {
+            for (ModelFolder folder : ModelFolders.in(properties.modelDir())) {
+                String name = folder.spec().name();
+                if (models.containsKey(name)) {
+                    throw new ModelLoadException("two model folders are named \"" + name + "\"", null);
+                }
+                LoadedModel model = LoadedModel.load(folder, device, properties.execution());
+                log.info("Loaded model {} ({} ResNet-{}, {} parameters) on {} in {} s, {}", name,
+                        folder.spec().variant(), folder.spec().depth(), model.parameterCount(), device,
+                        String.format("%.2f", model.loadSeconds()),
+                        "execution " + model.executionName());
+                models.put(name, model);
+            }
+        } catch (RuntimeException | Error e) {
+            models.values().forEach(LoadedModel::close);
+            throw e;
+        }
+        return new Loaded(device, models);
+    }
+
+    /**
+     * Waits for this load and hands it over, if it was started with the settings in {@code properties}
+     * and not handed over before; otherwise empty, and the caller loads. A failed load throws its error.
+     */
+    Optional<Loaded> take(ResnetProperties properties) {
+        if (!settings.equals(Settings.of(properties)) || !taken.compareAndSet(false, true)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(result.join());
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            if (e.getCause() instanceof Error cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    /** The load itself, without handing it over. */
+    CompletableFuture<Loaded> result() {
+        return result;
+    }
+
+    /** Closes the models of a load nobody took (the application failed, or its settings changed). */
+    @Override
+    public void destroy() {
+        if (taken.compareAndSet(false, true)) {
+            try {
+                result.join().models().values().forEach(LoadedModel::close);
+            } catch (CompletionException e) {
+                // Nothing was loaded; whoever needed the models has reported why.
+            }
+        }
+    }
+
+    /** Starts the load when a Spring Boot application's context is initialised (before its beans exist). */
+    public static final class Starter implements ApplicationListener<ApplicationContextInitializedEvent> {
+
+        @Override
+        public void onApplicationEvent(ApplicationContextInitializedEvent event) {
+            ConfigurableApplicationContext context = event.getApplicationContext();
+            if (!(context.getBeanFactory() instanceof DefaultListableBeanFactory factory)
+                    || factory.containsSingleton(BEAN_NAME)) {
+                return;
+            }
+            ResnetProperties properties;
+            try {
+                properties = Binder.get(context.getEnvironment()).bindOrCreate("resnet", ResnetProperties.class);
+            } catch (RuntimeException e) {
+                return; // the application binds them again, and reports what is wrong
+            }
+            ModelLoading loading = start(properties);
+            factory.registerSingleton(BEAN_NAME, loading);
+            factory.registerDisposableBean(BEAN_NAME, loading);
+        }
+    }
+}
