@@ -1,5 +1,6 @@
 package io.resnetservice.deploy;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -121,6 +122,15 @@ class HelmChartTest extends RandomModelServiceTest {
                 "-Dai.djl.offline=true"), List.of(env(container, "JAVA_TOOL_OPTIONS").trim().split(" +")),
                 "the heap's share of the limit, regions in which request tensors are ordinary objects, a heap sized to"
                         + " the traffic");
+        List<String> chartFlags = List.of(env(container, "JAVA_TOOL_OPTIONS").trim().split(" +"));
+        java.util.regex.Matcher image = java.util.regex.Pattern.compile("JAVA_TOOL_OPTIONS=\"([^\"]*)\"")
+                .matcher(Files.readString(Path.of("Dockerfile")));
+        assertTrue(image.find(), "the Dockerfile sets JAVA_TOOL_OPTIONS");
+        assertThat(List.of(image.group(1).split(" +"))).as("the image runs the JVM as the chart does")
+                .containsAll(chartFlags);
+        assertThat(Files.readString(Path.of("pom.xml")))
+                .as("spring-boot:run sizes the heap as the chart does")
+                .contains("<jvmArguments>-XX:G1HeapRegionSize=4m -XX:GCTimeRatio=4</jvmArguments>");
         assertEquals(null, env(container, "MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_OTLP_ENDPOINT"),
                 "no endpoint by default: an empty one would switch the exporter on");
         assertTrue(manifests.stream().noneMatch(JsonNode.class::isInstance), "no dashboard, rule or monitor by default");
