@@ -33,6 +33,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 
@@ -123,8 +125,7 @@ class HelmChartTest extends RandomModelServiceTest {
                 "the heap's share of the limit, regions in which request tensors are ordinary objects, a heap sized to"
                         + " the traffic");
         List<String> chartFlags = List.of(env(container, "JAVA_TOOL_OPTIONS").trim().split(" +"));
-        java.util.regex.Matcher image = java.util.regex.Pattern.compile("JAVA_TOOL_OPTIONS=\"([^\"]*)\"")
-                .matcher(Files.readString(Path.of("Dockerfile")));
+        Matcher image = Pattern.compile("JAVA_TOOL_OPTIONS=\"([^\"]*)\"").matcher(Files.readString(Path.of("Dockerfile")));
         assertTrue(image.find(), "the Dockerfile sets JAVA_TOOL_OPTIONS");
         assertThat(List.of(image.group(1).split(" +"))).as("the image runs the JVM as the chart does")
                 .containsAll(chartFlags);
