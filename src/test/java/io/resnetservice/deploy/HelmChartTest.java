@@ -119,12 +119,11 @@ class HelmChartTest extends RandomModelServiceTest {
         assertTrue(pod.getTerminationGracePeriodSeconds() > preStop + notice + phase,
                 "the grace period covers the preStop sleep, the drain notice and Spring's shutdown phase");
         assertTrue(container.getResources().getLimits().containsKey("memory"));
+        List<String> chartFlags = List.of(env(container, "JAVA_TOOL_OPTIONS").trim().split(" +"));
         assertEquals(List.of("-XX:MaxRAMPercentage=50", "-XX:G1HeapRegionSize=4m", "-XX:GCTimeRatio=4",
-                "-XX:+ExitOnOutOfMemoryError",
-                "-Dai.djl.offline=true"), List.of(env(container, "JAVA_TOOL_OPTIONS").trim().split(" +")),
+                "-XX:+ExitOnOutOfMemoryError", "-Dai.djl.offline=true"), chartFlags,
                 "the heap's share of the limit, regions in which request tensors are ordinary objects, a heap sized to"
                         + " the traffic");
-        List<String> chartFlags = List.of(env(container, "JAVA_TOOL_OPTIONS").trim().split(" +"));
         Matcher image = Pattern.compile("JAVA_TOOL_OPTIONS=\"([^\"]*)\"").matcher(Files.readString(Path.of("Dockerfile")));
         assertTrue(image.find(), "the Dockerfile sets JAVA_TOOL_OPTIONS");
         assertThat(List.of(image.group(1).split(" +"))).as("the image runs the JVM as the chart does")
