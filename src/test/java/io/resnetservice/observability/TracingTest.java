@@ -196,9 +196,9 @@ class TracingTest {
                 Received pass = forwards.get(0);
                 String other = pass.traceId().equals(first) ? second : first;
                 assertEquals(List.of(other), pass.linkedTraceIds(), "the pass links the other request's trace");
-                assertEquals("2", pass.raw().getAttributesList().stream()
+                assertEquals(2L, pass.raw().getAttributesList().stream()
                         .filter(kv -> kv.getKey().equals("batch.requests"))
-                        .findFirst().orElseThrow().getValue().getIntValue() + "");
+                        .findFirst().orElseThrow().getValue().getIntValue());
                 return;
             }
             assertEquals(2, forwards.size(), "each request computed once: " + forwards);
