@@ -7,6 +7,7 @@ import io.resnetservice.training.EvaluateCommand;
 import io.resnetservice.training.QuantizeCommand;
 import io.resnetservice.training.TrainCommand;
 import java.util.Arrays;
+import java.util.Locale;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -26,7 +27,7 @@ public class ResnetServiceApplication {
      */
     static void engine() {
         Engine engine = Engine.getEngine("PyTorch");
-        System.out.printf("%s %s, %d GPU(s), cache %s%n", engine.getEngineName(), engine.getVersion(),
+        System.out.printf(Locale.ROOT, "%s %s, %d GPU(s), cache %s%n", engine.getEngineName(), engine.getVersion(),
                 engine.getGpuCount(), Utils.getEngineCacheDir());
     }
 

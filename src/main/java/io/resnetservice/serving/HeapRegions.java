@@ -1,6 +1,7 @@
 package io.resnetservice.serving;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
+import io.resnetservice.SuppressForbidden;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import java.util.Objects;
@@ -33,6 +34,7 @@ public class HeapRegions {
     }
 
     /** The heap's region size when the JVM runs G1, else empty. */
+    @SuppressForbidden(reason = "jdk.management is a supported JDK module; without it the check reports no G1")
     static OptionalLong g1RegionBytes() {
         HotSpotDiagnosticMXBean hotspot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
         if (hotspot == null || !"true".equals(hotspot.getVMOption("UseG1GC").getValue())) {

@@ -12,6 +12,7 @@ import io.resnetservice.runtime.NativeEngine;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -97,7 +98,7 @@ public final class ModelLoading implements DisposableBean {
                 LoadedModel model = LoadedModel.load(folder, device, properties.execution());
                 log.info("Loaded model {} ({} ResNet-{}, {} parameters) on {} in {} s, {}", name,
                         folder.spec().variant(), folder.spec().depth(), model.parameterCount(), device,
-                        String.format("%.2f", model.loadSeconds()),
+                        String.format(Locale.ROOT, "%.2f", model.loadSeconds()),
                         "execution " + model.executionName());
                 models.put(name, model);
             }

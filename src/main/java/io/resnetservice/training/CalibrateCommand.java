@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * {@code calibrate}: fits what a Fashion-MNIST model folder needs to say how far to trust an answer, and
@@ -60,14 +61,14 @@ public final class CalibrateCommand {
             float[] features = features(model, FashionMnist.prepare(train, spec));
             FeatureGaussians gaussians = FeatureGaussians.fit(features, model.featureWidth(), labels(train),
                     folder.labels().size(), SHRINKAGE);
-            console.printf("class-conditional Gaussians over %d features of %d training images (%.0f s)%n",
+            console.printf(Locale.ROOT, "class-conditional Gaussians over %d features of %d training images (%.0f s)%n",
                     model.featureWidth(), train.count(), (System.nanoTime() - start) / 1e9);
 
             FashionMnist.Prepared held = FashionMnist.prepare(fit, spec);
             double temperature = Reliability.fitTemperature(Evaluation.logits(model, held, BATCH), labels(fit));
             float[] scores = scores(gaussians, features(model, held), model.featureWidth());
             double threshold = Reliability.quantile(scores, PASS_RATE);
-            console.printf("on the first %d test images: temperature %.4f, out-of-distribution threshold %.3f"
+            console.printf(Locale.ROOT, "on the first %d test images: temperature %.4f, out-of-distribution threshold %.3f"
                     + " (%.0f %% of them pass)%n", fit.count(), temperature, threshold, 100 * PASS_RATE);
 
             try (OutputStream out = Files.newOutputStream(modelDir.resolve(STATISTICS))) {
@@ -76,7 +77,7 @@ public final class CalibrateCommand {
             String heldOut = "the first " + fit.count() + " Fashion-MNIST test images";
             ModelFolder.writeSpec(modelDir, spec.with(new ModelSpec.Calibration(round(temperature), heldOut),
                     new ModelSpec.OutOfDistribution("mahalanobis", STATISTICS, round(threshold), PASS_RATE)));
-            console.printf("wrote %s and %s%n", modelDir.resolve(STATISTICS), modelDir.resolve(ModelSpec.FILE_NAME));
+            console.printf(Locale.ROOT, "wrote %s and %s%n", modelDir.resolve(STATISTICS), modelDir.resolve(ModelSpec.FILE_NAME));
             return new Result(temperature, threshold);
         }
     }

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -51,16 +52,16 @@ public final class EvaluateCommand {
             logits = Evaluation.logits(model, FashionMnist.prepare(test, folder.spec()), 500);
             double seconds = (System.nanoTime() - start) / 1e9;
             result = score(logits, test, folder.labels());
-            console.printf("Fashion-MNIST test set: %d images, accuracy %.4f (%.1f s)%n", result.images(), result.accuracy(), seconds);
+            console.printf(Locale.ROOT, "Fashion-MNIST test set: %d images, accuracy %.4f (%.1f s)%n", result.images(), result.accuracy(), seconds);
             trust = TrustReport.run(model, test.first(trustImages), outsideImages, console);
         }
         console.println("per-class accuracy:");
-        result.perClassAccuracy().forEach((label, acc) -> console.printf("  %-12s %.4f%n", label, acc));
+        result.perClassAccuracy().forEach((label, acc) -> console.printf(Locale.ROOT, "  %-12s %.4f%n", label, acc));
         console.println("confusion matrix (rows: true class, columns: predicted):");
         for (int[] row : result.confusion()) {
             StringBuilder line = new StringBuilder("  ");
             for (int v : row) {
-                line.append(String.format("%5d", v));
+                line.append(String.format(Locale.ROOT, "%5d", v));
             }
             console.println(line);
         }
@@ -112,7 +113,7 @@ public final class EvaluateCommand {
         }
         Files.writeString(modelDir.resolve(ModelFolder.METRICS_FILE), Json.MAPPER.writeValueAsString(metrics) + "\n");
         MetricsChart.write(modelDir.resolve("metrics.png"), result, folder.labels(), history);
-        console.printf("wrote %s and %s%n", modelDir.resolve(ModelFolder.METRICS_FILE), modelDir.resolve("metrics.png"));
+        console.printf(Locale.ROOT, "wrote %s and %s%n", modelDir.resolve(ModelFolder.METRICS_FILE), modelDir.resolve("metrics.png"));
         return result;
     }
 

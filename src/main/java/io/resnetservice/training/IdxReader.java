@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -53,7 +54,7 @@ public final class IdxReader {
             int type = (magic >>> 8) & 0xff;
             int dims = magic & 0xff;
             if ((magic >>> 16) != 0 || type != UNSIGNED_BYTE || dims != expectedDimensions) {
-                throw new IOException(String.format(
+                throw new IOException(String.format(Locale.ROOT, 
                         "%s is not an IDX file of unsigned bytes with %d dimensions (magic number 0x%08x, expected 0x%08x)",
                         name, expectedDimensions, magic, (UNSIGNED_BYTE << 8) | expectedDimensions));
             }

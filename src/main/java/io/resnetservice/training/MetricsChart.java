@@ -10,6 +10,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 import javax.imageio.ImageIO;
 
@@ -36,7 +37,7 @@ final class MetricsChart {
         g.fillRect(0, 0, width, height);
         g.setColor(INK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-        g.drawString(String.format("Fashion-MNIST test accuracy %.2f%% (%d images)", result.accuracy() * 100,
+        g.drawString(String.format(Locale.ROOT, "Fashion-MNIST test accuracy %.2f%% (%d images)", result.accuracy() * 100,
                 result.images()), 20, 28);
 
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
@@ -87,8 +88,8 @@ final class MetricsChart {
             g.setColor(new Color(0xE4, 0xE4, 0xE4));
             g.drawLine(left + 1, y, left + w - 1, y);
             g.setColor(INK);
-            g.drawString(String.format("%.2f", acc), left - 34, y + 4);
-            g.drawString(String.format("%.1f", (acc - 0.7) / 0.3), left + w + 6, y + 4);
+            g.drawString(String.format(Locale.ROOT, "%.2f", acc), left - 34, y + 4);
+            g.drawString(String.format(Locale.ROOT, "%.1f", (acc - 0.7) / 0.3), left + w + 6, y + 4);
         }
         for (int e = 1; e <= epochs; e += Math.max(1, epochs / 12)) {
             g.drawString(Integer.toString(e), left + x(e, epochs, w) - 4, top + h + 16);

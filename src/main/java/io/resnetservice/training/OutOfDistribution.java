@@ -10,6 +10,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -91,7 +92,7 @@ public final class OutOfDistribution {
     public static Set handwrittenDigits(int count) {
         List<byte[]> files = new ArrayList<>();
         try (InputStream in = new GZIPInputStream(Files.newInputStream(SKLEARN_DIGITS))) {
-            List<String> lines = new String(in.readAllBytes()).lines().filter(l -> !l.isBlank()).toList();
+            List<String> lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
             for (int i = 0; i < Math.min(count, lines.size()); i++) {
                 String[] values = lines.get(i).split(",");
                 BufferedImage small = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);

@@ -1,6 +1,7 @@
 package io.resnetservice.training;
 
 import java.io.PrintStream;
+import java.util.Locale;
 
 /** One terminal line, redrawn in place: epoch, step, loss, accuracy, images/s and time left. */
 final class ProgressBar {
@@ -30,7 +31,7 @@ final class ProgressBar {
         double imagesPerSecond = step * batchSize / Math.max(seconds, 1e-9);
         double eta = (steps - step) * (seconds / step);
         int filled = (int) ((long) WIDTH * step / steps);
-        out.printf("\repoch %d/%d [%s%s] %d/%d loss %.4f acc %.4f lr %.4f %.0f img/s ETA %s ",
+        out.printf(Locale.ROOT, "\repoch %d/%d [%s%s] %d/%d loss %.4f acc %.4f lr %.4f %.0f img/s ETA %s ",
                 epoch, epochs, "=".repeat(filled), " ".repeat(WIDTH - filled), step, steps, loss, accuracy,
                 learningRate, imagesPerSecond, format(eta));
         out.flush();
@@ -38,6 +39,6 @@ final class ProgressBar {
 
     private static String format(double seconds) {
         long s = Math.round(seconds);
-        return String.format("%d:%02d", s / 60, s % 60);
+        return String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
     }
 }

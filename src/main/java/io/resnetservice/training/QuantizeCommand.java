@@ -99,17 +99,17 @@ public final class QuantizeCommand {
             for (int from = 0; from < count; from += BATCH) {
                 int n = Math.min(BATCH, count - from);
                 observed.observe(Arrays.copyOfRange(tensors, from * tensorSize, (from + n) * tensorSize), n);
-                console.printf("\rcalibrating (%s): %d / %d images", observer.name().toLowerCase(Locale.ROOT), from + n, count);
+                console.printf(Locale.ROOT, "\rcalibrating (%s): %d / %d images", observer.name().toLowerCase(Locale.ROOT), from + n, count);
             }
             console.println();
             parameters = observed.parameters();
         }
-        console.printf("observed %d activations and %d convolutions in %.1f s%n", parameters.activations().size(),
+        console.printf(Locale.ROOT, "observed %d activations and %d convolutions in %.1f s%n", parameters.activations().size(),
                 parameters.weightScales().size(), (System.nanoTime() - start) / 1e9);
 
         write(modelDir, outDir, spec, parameters, new ModelSpec.Quantization(PARAMETERS,
                 observer.name().toLowerCase(Locale.ROOT), source, (long) count));
-        console.printf("wrote %s%n", outDir);
+        console.printf(Locale.ROOT, "wrote %s%n", outDir);
         if (spec.outOfDistribution() != null) {
             if (fashion) {
                 // int8 features lie a little off the float ones: the float threshold flagged twice its share.
@@ -161,14 +161,14 @@ public final class QuantizeCommand {
         double int8Accuracy = labels == null ? Double.NaN : (double) int8Right / compared;
         double meanCosine = cosineSum / compared;
         if (labels != null) {
-            console.printf("Fashion-MNIST test set, %d images: fp32 accuracy %.4f, int8 %.4f (%+.2f points);"
+            console.printf(Locale.ROOT, "Fashion-MNIST test set, %d images: fp32 accuracy %.4f, int8 %.4f (%+.2f points);"
                     + " top-1 agreement %.4f%n", compared, fp32Accuracy, int8Accuracy, 100 * (int8Accuracy - fp32Accuracy),
                     agreement);
         } else {
-            console.printf("%d %s images: fp32 and int8 agree on the top class of %.4f%n", compared,
+            console.printf(Locale.ROOT, "%d %s images: fp32 and int8 agree on the top class of %.4f%n", compared,
                     compareDir == null ? "calibration" : "comparison", agreement);
         }
-        console.printf("cosine similarity of the int8 logits to fp32's: mean %.5f, lowest %.5f%n", meanCosine, cosineMin);
+        console.printf(Locale.ROOT, "cosine similarity of the int8 logits to fp32's: mean %.5f, lowest %.5f%n", meanCosine, cosineMin);
         return new Result(outDir, count, fp32Accuracy, int8Accuracy, agreement, meanCosine, cosineMin, compared);
     }
 

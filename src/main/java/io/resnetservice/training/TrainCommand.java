@@ -201,7 +201,7 @@ public final class TrainCommand {
                 } catch (ai.djl.MalformedModelException e) {
                     throw new IOException("checkpoint unreadable: " + e.getMessage(), e);
                 }
-                console.printf("resuming after epoch %d (optimizer momentum starts from zero)%n", state.epochsDone());
+                console.printf(Locale.ROOT, "resuming after epoch %d (optimizer momentum starts from zero)%n", state.epochsDone());
             } else {
                 // Kaiming normal, fan_out, for ReLU networks (torchvision's choice); DJL's default Xavier spikes the loss.
                 net.setInitializer(new XavierInitializer(XavierInitializer.RandomType.GAUSSIAN,
@@ -244,9 +244,9 @@ public final class TrainCommand {
                         history.add(new EpochRecord(epoch + 1, lossAcc[0], lossAcc[1], testAccuracy, lr, seconds, size,
                                 averagedAccuracy));
                         state = new TrainingState(epoch + 1, options, history, state.trainingSeconds() + seconds);
-                        console.printf("%nepoch %d/%d (%dx%d): loss %.4f, train accuracy %.4f, test accuracy %.4f%s, %.0f s%n",
+                        console.printf(Locale.ROOT, "%nepoch %d/%d (%dx%d): loss %.4f, train accuracy %.4f, test accuracy %.4f%s, %.0f s%n",
                                 epoch + 1, options.epochs(), size, size, lossAcc[0], lossAcc[1], testAccuracy,
-                                averagedAccuracy == null ? "" : String.format(" (averaged weights %.4f)", averagedAccuracy),
+                                averagedAccuracy == null ? "" : String.format(Locale.ROOT, " (averaged weights %.4f)", averagedAccuracy),
                                 seconds);
                         writeCheckpoint(checkpoints, net, state);
                         if (average != null) {
@@ -264,7 +264,7 @@ public final class TrainCommand {
                 }
             }
             ModelFolder.write(options.out(), spec, FashionMnist.LABELS, net);
-            console.printf("model written to %s (%.0f s of training)%n", options.out(), state.trainingSeconds());
+            console.printf(Locale.ROOT, "model written to %s (%.0f s of training)%n", options.out(), state.trainingSeconds());
         }
         return state;
     }

@@ -8,6 +8,7 @@ import io.resnetservice.runtime.LoadedModel;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -28,13 +29,13 @@ final class TrustReport {
         Map<String, Object> report = new LinkedHashMap<>();
 
         Map<String, Object> framing = new LinkedHashMap<>();
-        framing.put("crop", spec.preprocess().crop().name().toLowerCase());
-        console.printf("product photos made from the %d test images (crop %s):%n", test.count(),
-                spec.preprocess().crop().name().toLowerCase());
+        framing.put("crop", spec.preprocess().crop().name().toLowerCase(Locale.ROOT));
+        console.printf(Locale.ROOT, "product photos made from the %d test images (crop %s):%n", test.count(),
+                spec.preprocess().crop().name().toLowerCase(Locale.ROOT));
         for (ProductPhotos.Variant variant : ProductPhotos.Variant.values()) {
             FashionMnist.Prepared prepared = ProductPhotos.prepare(test, variant, spec);
             double accuracy = Evaluation.accuracy(Evaluation.logits(model, prepared, CalibrateCommand.BATCH), prepared);
-            console.printf("  %-26s %.4f  (%s)%n", variant.id, accuracy, variant.description);
+            console.printf(Locale.ROOT, "  %-26s %.4f  (%s)%n", variant.id, accuracy, variant.description);
             framing.put(variant.id, ordered("accuracy", round(accuracy), "images", test.count(), "made", variant.description));
         }
         report.put("productPhotos", framing);
@@ -51,7 +52,7 @@ final class TrustReport {
         double temperature = spec.calibration() == null ? 1 : spec.calibration().temperature();
         double before = Reliability.expectedCalibrationError(softmax(reportLogits, 1), reportLabels, BINS);
         double after = Reliability.expectedCalibrationError(softmax(reportLogits, temperature), reportLabels, BINS);
-        console.printf("calibration on %s: temperature %.4f, expected calibration error %.4f before, %.4f after%n",
+        console.printf(Locale.ROOT, "calibration on %s: temperature %.4f, expected calibration error %.4f before, %.4f after%n",
                 reportedOn, temperature, before, after);
         Map<String, Object> calibration = new LinkedHashMap<>();
         calibration.put("temperature", temperature);
@@ -71,7 +72,7 @@ final class TrustReport {
                 CalibrateCommand.features(model, prepared), model.featureWidth()), fitted, logits.length);
         float[] insideSoftmax = softmaxScores(reportLogits);
         double passRate = Reliability.passRate(inside, threshold);
-        console.printf("out of distribution (Mahalanobis distance over %.3f): %.4f of %s pass%n", threshold, passRate,
+        console.printf(Locale.ROOT, "out of distribution (Mahalanobis distance over %.3f): %.4f of %s pass%n", threshold, passRate,
                 reportedOn);
         Map<String, Object> ood = new LinkedHashMap<>();
         ood.put("method", spec.outOfDistribution().method());
@@ -94,7 +95,7 @@ final class TrustReport {
             double auroc = Reliability.auroc(inside, scores);
             double baseline = Reliability.auroc(insideSoftmax, softmaxScores(Evaluation.logits(model, outside, CalibrateCommand.BATCH)));
             double falsePositives = Reliability.passRate(scores, threshold);
-            console.printf("  %-20s %d images: AUROC %.4f (max-softmax baseline %.4f), %.4f pass as clothing%n",
+            console.printf(Locale.ROOT, "  %-20s %d images: AUROC %.4f (max-softmax baseline %.4f), %.4f pass as clothing%n",
                     set.id(), n, auroc, baseline, falsePositives);
             sets.put(set.id(), ordered("images", n, "auroc", round(auroc), "aurocMaxSoftmax", round(baseline),
                     "falsePositiveRate", round(falsePositives), "made", set.description()));

@@ -1,5 +1,7 @@
 package io.resnetservice.browser;
 
+import io.resnetservice.support.OsPackage;
+import io.resnetservice.support.Requires;
 import io.resnetservice.support.TempDirs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -39,6 +41,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
  * What a person sees, in Debian's headless Chromium: the demo page classifies an uploaded Fashion-MNIST
  * image, and Swagger UI's "Try it out" uploads a file. Screenshots land in target/screenshots.
  */
+@Requires({OsPackage.CHROMIUM, OsPackage.FASHION_MNIST})
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class BrowserTest {
 
@@ -55,11 +58,6 @@ class BrowserTest {
 
     @BeforeAll
     static void start() throws IOException {
-        boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-        if (System.getenv("CI") == null) {
-            Assumptions.assumeTrue(installed, "Debian's chromium and chromium-driver are not installed"
-                    + " (apt-get install chromium chromium-driver)");
-        }
         FashionMnist.Split test = FashionMnist.test(Datasets.fashionMnist()).first(1);
         BufferedImage image = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
         image.getRaster().setDataElements(0, 0, 28, 28, test.images());
@@ -145,9 +143,7 @@ class BrowserTest {
     @Test
     void aPhotoOfACatIsShownAsNotRecognisedWithItsScores() throws IOException {
         Path cat = SCREENSHOTS.resolve("chelsea.jpg").toAbsolutePath();
-        if (System.getenv("CI") == null) {
-            Assumptions.assumeTrue(Files.isDirectory(OutOfDistribution.SKIMAGE_DATA), "python3-skimage is not installed");
-        }
+        Assumptions.assumeTrue(OsPackage.SKIMAGE.testable(), OsPackage.SKIMAGE.missing());
         Files.write(cat, OutOfDistribution.cat());
         browser.get("http://localhost:" + port + "/");
         waiting().until(d -> !d.findElements(By.cssSelector("#model-facts dd")).isEmpty());

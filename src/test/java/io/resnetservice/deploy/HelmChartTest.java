@@ -25,6 +25,7 @@ import io.resnetservice.support.Http;
 import io.resnetservice.support.Multipart;
 import io.resnetservice.support.TestImages;
 import io.resnetservice.support.RandomModelServiceTest;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -195,7 +196,7 @@ class HelmChartTest extends RandomModelServiceTest {
         // Meters tagged by outcome exist once a request has had that outcome.
         assertEquals(200, http.post("/api/v1/classify", new Multipart().file("image", "x.png", "image/png",
                 TestImages.png(TestImages.grey(28, 28, 1)))).status());
-        assertEquals(400, http.post("/api/v1/classify", "image/png", "not a png".getBytes()).status());
+        assertEquals(400, http.post("/api/v1/classify", "image/png", "not a png".getBytes(StandardCharsets.UTF_8)).status());
         String scrape = http.get("/actuator/prometheus").body();
         Set<String> exported = PromQl.exposed(scrape);
 

@@ -8,6 +8,7 @@ import io.resnetservice.support.TestImages;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -91,7 +92,7 @@ class ImageDecoderTest {
         assertEquals(ImageException.Kind.EMPTY,
                 assertThrows(ImageException.class, () -> decoder.decode(new byte[0])).kind());
         assertEquals(ImageException.Kind.UNSUPPORTED_FORMAT,
-                assertThrows(ImageException.class, () -> decoder.decode("just text".getBytes())).kind());
+                assertThrows(ImageException.class, () -> decoder.decode("just text".getBytes(StandardCharsets.UTF_8))).kind());
         byte[] jpeg = fixture("progressive.jpg");
         assertEquals(ImageException.Kind.UNDECODABLE, assertThrows(ImageException.class,
                 () -> decoder.decode(Arrays.copyOf(jpeg, 40))).kind());

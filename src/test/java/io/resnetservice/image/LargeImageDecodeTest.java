@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.resnetservice.support.OsPackage;
 import io.resnetservice.support.TestImages;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -27,8 +28,9 @@ class LargeImageDecodeTest {
             : new ImageDecoder.Size((int) (256L * s.width() / s.height()), 256);
 
     static void assumeTurbo() {
-        Assumptions.assumeTrue(ImageDecoder.turboJpegAvailable() || System.getenv("CI") != null,
-                "libturbojpeg0 is not installed (apt-get install libturbojpeg0)");
+        Assumptions.assumeTrue(OsPackage.TURBOJPEG.testable() && !Boolean.getBoolean("resnet.turbojpeg.disabled"),
+                Boolean.getBoolean("resnet.turbojpeg.disabled") ? "TurboJPEG is switched off (resnet.turbojpeg.disabled)"
+                        : OsPackage.TURBOJPEG.missing());
     }
 
     @Test
@@ -62,17 +64,37 @@ class LargeImageDecodeTest {
     }
 
     @Test
-    void thePlanComesFromTheHeaderAndRefusesOversizedImagesBeforeDecoding() {
+    void theDefaultDecoderTakesTurboJpegUnlessItIsSwitchedOff() {
         byte[] jpeg = TestImages.jpeg(TestImages.rgb(2100, 1100, 3), 0.9f);
-        ImageDecoder.Plan plan = new ImageDecoder(40_000_000).plan(jpeg, RESIZE_256);
+        boolean switchedOff = Boolean.getBoolean("resnet.turbojpeg.disabled");
+        assertEquals(!switchedOff && OsPackage.TURBOJPEG.installed(), new ImageDecoder(40_000_000).plan(jpeg, RESIZE_256).turbo());
+        if (switchedOff) {
+            assertFalse(ImageDecoder.turboJpegAvailable(), "resnet.turbojpeg.disabled leaves TurboJPEG unloaded");
+        }
+    }
+
+    @ParameterizedTest(name = "turbo={0}")
+    @ValueSource(booleans = {true, false})
+    void thePlanComesFromTheHeaderAndRefusesOversizedImagesBeforeDecoding(boolean turbo) {
+        if (turbo) {
+            assumeTurbo();
+        }
+        byte[] jpeg = TestImages.jpeg(TestImages.rgb(2100, 1100, 3), 0.9f);
+        ImageDecoder.Plan plan = new ImageDecoder(40_000_000, turbo).plan(jpeg, RESIZE_256);
         assertEquals(2100, plan.width());
         assertEquals(1100, plan.height());
         assertEquals(2, plan.reduction());
-        assertTrue(plan.memoryBytes() >= 1050L * 550 * 3 && plan.memoryBytes() < 2100L * 1100 * 12, "" + plan.memoryBytes());
-        ImageDecoder.Plan fullSize = new ImageDecoder(40_000_000, false).plan(jpeg, null);
-        assertTrue(fullSize.memoryBytes() >= 2100L * 1100 * 3, "ImageIO holds the whole raster");
+        assertEquals(turbo, plan.turbo());
+        long full = 2100L * 1100 * 3;
+        long reducedFloats = 2 * 1050L * 550 * 3 * Float.BYTES;
+        // TurboJPEG holds the encoded copy and the reduced samples; ImageIO the full raster, counted twice.
+        long samples = turbo ? jpeg.length + 2 * 1050L * 550 * 3 : 2 * full;
+        assertEquals(samples + reducedFloats, plan.memoryBytes());
+        ImageDecoder.Plan fullSize = new ImageDecoder(40_000_000, turbo).plan(jpeg, null);
+        assertEquals(1, fullSize.reduction());
+        assertTrue(fullSize.memoryBytes() > plan.memoryBytes(), "a full-size decode holds more than a reduced one");
         assertEquals(ImageException.Kind.TOO_LARGE, assertThrows(ImageException.class,
-                () -> new ImageDecoder(2_000_000).plan(jpeg, RESIZE_256)).kind());
+                () -> new ImageDecoder(2_000_000, turbo).plan(jpeg, RESIZE_256)).kind());
     }
 
     @ParameterizedTest

@@ -21,6 +21,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -63,7 +64,7 @@ class TextbookParityTest {
                     }
                 }
                 p.getArray().set(values);
-                weights.put(String.format("p%03d", weights.size()), new Npz.Array(p.getArray().getShape().getShape(), values));
+                weights.put(String.format(Locale.ROOT, "p%03d", weights.size()), new Npz.Array(p.getArray().getShape().getShape(), values));
             }
             assertEquals(110, weights.size(), "stem 2+4, 8 blocks of 2x(2+4), 3 projections of 2, fc 2");
             try (OutputStream out = Files.newOutputStream(tmp.resolve("weights.npz"))) {
@@ -88,7 +89,7 @@ class TextbookParityTest {
             assertEquals(size, model.spec().input().height());
             served = TorchvisionParityTest.maxAbsDiff(torch, TorchvisionParityTest.flat(model.logits(input, batch)));
         }
-        System.out.printf("textbook parity: %s; max |logit difference| vs PyTorch: our blocks %.2e, as served %.2e%n",
+        System.out.printf(Locale.ROOT, "textbook parity: %s; max |logit difference| vs PyTorch: our blocks %.2e, as served %.2e%n",
                 printed.strip(), blocks, served);
         double scale = 0;
         for (float v : torch) {

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,7 +65,7 @@ class TorchvisionParityTest {
             assertEquals("tench", ours.labels().get(0));
             double oursDiff = maxAbsDiff(expected, flat(ours.logits(inputs.data(), 2)));
             double scriptDiff = maxAbsDiff(expected, flat(torchScript.logits(inputs.data(), 2)));
-            System.out.printf("%s parity, max |logit difference| vs torchvision: our blocks %.2e, TorchScript %.2e%n",
+            System.out.printf(Locale.ROOT, "%s parity, max |logit difference| vs torchvision: our blocks %.2e, TorchScript %.2e%n",
                     arch, oursDiff, scriptDiff);
             assertTrue(oursDiff < 1e-4, arch + " our blocks: " + oursDiff);
             assertTrue(scriptDiff < 1e-4, arch + " TorchScript: " + scriptDiff);

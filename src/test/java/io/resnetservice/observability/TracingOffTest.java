@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.resnetservice.support.RandomModelServiceTest;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.ApplicationContext;
@@ -25,7 +26,7 @@ class TracingOffTest extends RandomModelServiceTest {
     void problemsStillNameTheCallersTrace() {
         String trace = TracingTest.hex(16);
         var r = http.with("traceparent", "00-" + trace + "-" + TracingTest.hex(8) + "-01")
-                .post("/api/v1/classify", "image/png", "not a png".getBytes());
+                .post("/api/v1/classify", "image/png", "not a png".getBytes(StandardCharsets.UTF_8));
         assertEquals(400, r.status());
         assertEquals(trace, r.json().get("traceId").asString());
     }

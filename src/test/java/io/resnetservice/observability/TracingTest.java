@@ -12,6 +12,7 @@ import io.resnetservice.support.OtlpCollector;
 import io.resnetservice.support.OtlpCollector.Received;
 import io.resnetservice.support.RandomModelServiceTest;
 import io.resnetservice.support.TestImages;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -137,7 +138,7 @@ class TracingTest {
         String b64 = Base64.getEncoder().encodeToString(TestImages.png(TestImages.grey(28, 28, 2)));
         Http.Response r = caller(trace, span).post("/v2/models/" + io.resnetservice.support.TestModels.NAME + "/infer",
                 "application/json", ("{\"inputs\": [{\"name\": \"image\", \"shape\": [1], \"datatype\": \"BYTES\", "
-                        + "\"data\": [\"" + b64 + "\"]}]}").getBytes());
+                        + "\"data\": [\"" + b64 + "\"]}]}").getBytes(StandardCharsets.UTF_8));
         assertEquals(200, r.status(), r.body());
         assertStagesUnderServer(awaitTrace(trace, hasServerAnd(STAGES)), span, STAGES);
     }
@@ -145,7 +146,7 @@ class TracingTest {
     @Test
     void aClientErrorCarriesTheTraceIdInTheProblemAndTheLogLine(CapturedOutput output) {
         String trace = hex(16);
-        Http.Response r = caller(trace, hex(8)).post("/api/v1/classify", "image/png", "not a png".getBytes());
+        Http.Response r = caller(trace, hex(8)).post("/api/v1/classify", "image/png", "not a png".getBytes(StandardCharsets.UTF_8));
         assertEquals(400, r.status(), r.body());
         assertEquals(trace, r.json().get("traceId").asString());
         assertTrue(output.getAll().lines().anyMatch(l -> l.contains("Answered 400") && l.contains(trace)),
@@ -158,7 +159,7 @@ class TracingTest {
     void aV2ErrorCarriesTheTraceIdToo() {
         String trace = hex(16);
         Http.Response r = caller(trace, hex(8)).post("/v2/models/" + io.resnetservice.support.TestModels.NAME + "/infer",
-                "application/json", "{\"inputs\": []}".getBytes());
+                "application/json", "{\"inputs\": []}".getBytes(StandardCharsets.UTF_8));
         assertEquals(400, r.status(), r.body());
         assertTrue(r.json().has("error"), r.body());
         assertEquals(trace, r.json().get("traceId").asString());

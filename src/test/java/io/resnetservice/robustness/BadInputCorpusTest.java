@@ -11,6 +11,7 @@ import io.resnetservice.support.TestImages;
 import io.resnetservice.support.TestModels;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -41,7 +42,7 @@ class BadInputCorpusTest extends RandomModelServiceTest {
             return resource(spec.get("path").asString());
         }
         if (spec.has("text")) {
-            return spec.get("text").asString().getBytes();
+            return spec.get("text").asString().getBytes(StandardCharsets.UTF_8);
         }
         if (spec.has("random")) {
             byte[] b = new byte[spec.get("random").asInt()];

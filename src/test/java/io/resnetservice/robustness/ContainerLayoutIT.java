@@ -10,10 +10,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -69,7 +71,7 @@ class ContainerLayoutIT {
                 assertTrue(server.isAlive() && System.nanoTime() < until, "never ready:\n" + Files.readString(log));
                 Thread.sleep(200);
             }
-            System.out.printf("container layout: ready %d ms after the JVM started%n",
+            System.out.printf(Locale.ROOT, "container layout: ready %d ms after the JVM started%n",
                     (System.nanoTime() - start) / 1_000_000);
             Multipart body = new Multipart().file("image", "item.png", "image/png",
                     TestImages.png(TestImages.grey(28, 28, 3)));
@@ -146,7 +148,7 @@ class ContainerLayoutIT {
 
     static void run(Path dir, List<String> command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, p.waitFor(), String.join(" ", command) + ":\n" + out);
     }
 }

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -76,7 +77,7 @@ class ExposureTest {
 
     @Test
     void everyResponseCarriesARequestIdThatTheLogsShow(CapturedOutput output) throws Exception {
-        HttpResponse<String> given = send("/api/v1/classify", "image/png", "not a png".getBytes(),
+        HttpResponse<String> given = send("/api/v1/classify", "image/png", "not a png".getBytes(StandardCharsets.UTF_8),
                 "X-API-Key", "first-key", "X-Request-Id", "trace-7f3a");
         assertEquals(400, given.statusCode());
         assertEquals("trace-7f3a", given.headers().firstValue("X-Request-Id").orElseThrow());

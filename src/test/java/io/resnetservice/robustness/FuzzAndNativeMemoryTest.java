@@ -10,9 +10,11 @@ import io.resnetservice.support.RandomModelServiceTest;
 import io.resnetservice.support.TestImages;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -104,7 +106,7 @@ class FuzzAndNativeMemoryTest extends RandomModelServiceTest {
             }
             sent++;
         }
-        System.out.printf("fuzz: %d mutated images, %d classified, %d rejected with 4xx, slowest %d ms%n",
+        System.out.printf(Locale.ROOT, "fuzz: %d mutated images, %d classified, %d rejected with 4xx, slowest %d ms%n",
                 sent, ok, rejected, slowest / 1_000_000);
         assertTrue(sent >= 500, "fuzzed enough cases in the time allowed: " + sent);
         assertTrue(slowest < 10_000_000_000L, "no request took 10 s");
@@ -132,11 +134,11 @@ class FuzzAndNativeMemoryTest extends RandomModelServiceTest {
                 }
                 default -> assertEquals(400, http.post("/v2/models/random-fmnist/infer", "application/json",
                         "{\"inputs\": [{\"name\": \"input\", \"shape\": [1, 1, 28, 28], \"datatype\": \"FP32\", \"data\": [1]}]}"
-                                .getBytes()).status());
+                                .getBytes(StandardCharsets.UTF_8)).status());
             }
         }
         int after = nativeMemory.liveNDArrays();
-        System.out.printf("live NDArrays: %d before, %d after 300 requests%n", baseline, after);
+        System.out.printf(Locale.ROOT, "live NDArrays: %d before, %d after 300 requests%n", baseline, after);
         assertEquals(baseline, after, "every request's NDArrays were released");
         assertTrue(http.get("/actuator/prometheus").body().contains("djl_ndarrays_live"));
     }

@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -135,7 +136,7 @@ class GracefulShutdownIT {
                 thread.join(35_000);
             }
             long failures = statuses.stream().filter(s -> s != 200).count();
-            System.out.printf("graceful shutdown: %d requests answered (%d before SIGTERM), %d failed, %d not accepted,"
+            System.out.printf(Locale.ROOT, "graceful shutdown: %d requests answered (%d before SIGTERM), %d failed, %d not accepted,"
                     + " %d closed unanswered, %d broken after acceptance; readiness %s after %d ms, then %s;"
                     + " exit after %d ms (code %s)%n",
                     statuses.size(), servedBefore, failures, notAccepted.size(), closedUnanswered.size(), broken.size(),

@@ -3,7 +3,9 @@ package io.resnetservice.robustness;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.resnetservice.support.OsPackage;
 import io.resnetservice.support.Python;
+import io.resnetservice.support.Requires;
 import io.resnetservice.support.TestImages;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +34,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * 503, a small image is answered as before afterwards, the heap never needs a full collection and the
  * resident memory stays under the chart's 3 GiB limit. With TurboJPEG and with ImageIO alone.
  */
+@Requires({OsPackage.TORCHVISION, OsPackage.SKIMAGE})
 class LargePhotosIT {
 
     static final long GIB = 1L << 30;
@@ -43,7 +47,6 @@ class LargePhotosIT {
 
     @BeforeAll
     static void photos() throws Exception {
-        Python.assumePhotographs();
         String[][] specs = {
             {"4032x3024", "p12.jpg"},
             {"3024x4032", "p12-portrait.jpg", "--orientation", "6"},
@@ -110,7 +113,7 @@ class LargePhotosIT {
             assertTrue(app.isAlive(), "the process is alive after the burst: " + tail(log));
             long rss = residentHighWater(app.pid());
             double[] heap = heapHighWater(gc);
-            System.out.printf("large photos at c=%d for %d s (TurboJPEG %s): answers %s, transport failures %d; "
+            System.out.printf(Locale.ROOT, "large photos at c=%d for %d s (TurboJPEG %s): answers %s, transport failures %d; "
                     + "heap before GC max %.0f MB, after GC max %.0f MB, full GCs %.0f; resident high-water %d MB%n", CONCURRENCY,
                     LOAD_SECONDS, turboOff ? "off" : "on", statuses, failures.size(), heap[0], heap[1], heap[2], rss >> 20);
 

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -115,11 +116,11 @@ class OverloadTest {
         loading.set(false);
         prober.join();
         long heapAfter = rt.totalMemory() - rt.freeMemory();
-        System.out.printf("overload: %d requests of 4 images with a queue of %d: %d served, %d refused (slowest refusal %d ms),"
+        System.out.printf(Locale.ROOT, "overload: %d requests of 4 images with a queue of %d: %d served, %d refused (slowest refusal %d ms),"
                 + " heap %d -> %d MB%n", clients * 5, QUEUE, ok, refused, slowestRefusal, heapBefore >> 20, heapAfter >> 20);
         assertTrue(ok > 0 && refused > 0, "some served, some refused");
         assertTrue(slowestRefusal < 5_000, "refusals come fast: " + slowestRefusal + " ms");
-        System.out.printf("probes during the overload: %d, slowest %d ms%n", probes.size(), slowestProbe[0]);
+        System.out.printf(Locale.ROOT, "probes during the overload: %d, slowest %d ms%n", probes.size(), slowestProbe[0]);
         assertTrue(probes.size() >= 4, "probes were answered during the load: " + probes.size());
         for (String probe : probes) {
             // Overload is answered with 503s per request; the pod stays live and ready, or the Service would

@@ -18,6 +18,7 @@ import io.resnetservice.support.RandomTensors;
 import io.resnetservice.support.TestModels;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -50,7 +51,7 @@ class Int8ResNetTest {
             net.initialize(manager, DataType.FLOAT32, new Shape(1, channels, size, size));
             Random random = new Random(depth + size);
             try (FoldedResNet folded = FoldedResNet.compile(net, manager, false, true).orElseThrow()) {
-                Int8Calibration calibration = new Int8Calibration(folded, Int8Calibration.Observer.valueOf(observer.toUpperCase()));
+                Int8Calibration calibration = new Int8Calibration(folded, Int8Calibration.Observer.valueOf(observer.toUpperCase(Locale.ROOT)));
                 for (int b = 0; b < 3; b++) {
                     try (NDManager m = manager.newSubManager()) {
                         calibration.observe(m.create(RandomTensors.gaussian(8 * channels * size * size, random),

@@ -11,18 +11,7 @@ public final class Datasets {
 
     public static Path fashionMnist() {
         Path dir = FashionMnist.DEFAULT_DIR;
-        if (System.getenv("CI") == null) {
-            Assumptions.assumeTrue(FashionMnist.isInstalled(dir),
-                    "Fashion-MNIST is not installed in " + dir + " (apt-get install dataset-fashion-mnist)");
-        }
+        Assumptions.assumeTrue(OsPackage.FASHION_MNIST.testable(), OsPackage.FASHION_MNIST.missing() + ", in " + dir);
         return dir;
-    }
-
-    /**
-     * For {@code @EnabledIf} on classes that need Fashion-MNIST before their application starts: true in CI
-     * (where a missing dataset must fail, not skip) and wherever it is installed.
-     */
-    public static boolean fashionMnistAvailable() {
-        return System.getenv("CI") != null || FashionMnist.isInstalled(FashionMnist.DEFAULT_DIR);
     }
 }

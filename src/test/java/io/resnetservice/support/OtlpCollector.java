@@ -6,6 +6,7 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
+import io.resnetservice.SuppressForbidden;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -17,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.zip.GZIPInputStream;
 
 /** A tiny OTLP/HTTP trace collector: records every span it is sent, answers as a collector does. */
+@SuppressForbidden(reason = "jdk.httpserver is a supported JDK module, in every JDK the build runs on")
 public final class OtlpCollector implements AutoCloseable {
 
     /** One received span, ids as lower-case hex (empty parent: a root). */

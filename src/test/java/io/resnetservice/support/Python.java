@@ -21,30 +21,13 @@ public final class Python {
     private Python() {}
 
     public static void assumeTorchvision() {
-        assumeImports("import torch, torchvision",
-                "Debian's python3-torch and python3-torchvision are not installed (apt-get install python3-torchvision)");
+        Assumptions.assumeTrue(OsPackage.TORCHVISION.testable(), OsPackage.TORCHVISION.missing());
     }
 
     /** tools/make_photo.py's photographs: Debian's python3-skimage, with torchvision for the references. */
     public static void assumePhotographs() {
         assumeTorchvision();
-        assumeImports("import skimage.data", "Debian's python3-skimage is not installed (apt-get install python3-skimage)");
-    }
-
-    private static void assumeImports(String imports, String reason) {
-        boolean available;
-        try {
-            Process p = new ProcessBuilder(PYTHON, "-c", imports).redirectErrorStream(true).start();
-            available = p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException e) {
-            available = false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            available = false;
-        }
-        if (System.getenv("CI") == null) {
-            Assumptions.assumeTrue(available, reason);
-        }
+        Assumptions.assumeTrue(OsPackage.SKIMAGE.testable(), OsPackage.SKIMAGE.missing());
     }
 
     /** Runs a script under tools/ and fails the test with its output if it fails. */

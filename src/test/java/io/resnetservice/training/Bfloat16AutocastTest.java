@@ -30,6 +30,7 @@ import io.resnetservice.runtime.CpuFeatures;
 import io.resnetservice.support.Datasets;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -135,7 +136,7 @@ class Bfloat16AutocastTest {
     @Test
     void aShortBfloat16RunLearnsAndSaysSoInItsMetrics(@TempDir Path out) throws Exception {
         Path data = Datasets.fashionMnist();
-        PrintStream console = new PrintStream(new ByteArrayOutputStream(), true);
+        PrintStream console = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
         // Without bfloat16 instructions libtorch falls back to its slow reference kernels: half the images, at 16x16.
         boolean native16 = CpuFeatures.current().bf16();
         TrainCommand.TrainingState state = new TrainCommand(new TrainCommand.Options(data, out, 4, native16 ? 64 : 32,

@@ -21,6 +21,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,7 +39,7 @@ class QuantizeCommandTest {
         Path model = TestModels.repositoryWithRandomFashionModel().resolve(TestModels.NAME);
         Path images = Files.createDirectories(temp.resolve("photos"));
         for (int i = 0; i < 12; i++) {
-            Files.write(images.resolve(String.format("photo-%02d.png", i)), TestImages.png(TestImages.grey(40 + i, 36, i)));
+            Files.write(images.resolve(String.format(Locale.ROOT, "photo-%02d.png", i)), TestImages.png(TestImages.grey(40 + i, 36, i)));
         }
         Files.writeString(images.resolve("notes.txt"), "not an image: skipped");
         ByteArrayOutputStream console = new ByteArrayOutputStream();

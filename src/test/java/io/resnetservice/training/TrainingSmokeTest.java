@@ -8,6 +8,7 @@ import io.resnetservice.model.ModelSpec;
 import io.resnetservice.support.Datasets;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,15 +21,15 @@ class TrainingSmokeTest {
     void lossFallsOnAFewHundredImagesAndTheRunResumesAndEvaluates(@TempDir Path out) throws Exception {
         Path data = Datasets.fashionMnist();
         ByteArrayOutputStream console = new ByteArrayOutputStream();
-        PrintStream print = new PrintStream(console, true);
+        PrintStream print = new PrintStream(console, true, StandardCharsets.UTF_8);
         var first = new TrainCommand(new TrainCommand.Options(data, out, 4, 64, 0.05f, 5e-4f, 7, 640, false, 2, 32, 0.5f, 0.1f, 1, 16, 0.9f, TrainCommand.Precision.FP32), print);
         TrainCommand.TrainingState state = first.run();
         List<TrainCommand.EpochRecord> history = state.history();
         assertEquals(4, history.size());
         assertTrue(history.get(3).trainLoss() < history.get(0).trainLoss(),
                 "loss must fall: " + history);
-        assertTrue(console.toString().contains("img/s"), "a progress bar with throughput");
-        assertTrue(console.toString().contains("ETA"));
+        assertTrue(console.toString(StandardCharsets.UTF_8).contains("img/s"), "a progress bar with throughput");
+        assertTrue(console.toString(StandardCharsets.UTF_8).contains("ETA"));
         // Progressive resizing: the first epoch at 16x16, the rest at the model's 32x32.
         assertEquals(16, history.get(0).inputSize());
         assertEquals(32, history.get(1).inputSize());
@@ -41,7 +42,7 @@ class TrainingSmokeTest {
                 .run();
         assertEquals(5, resumed.history().size());
         assertEquals(history.get(0), resumed.history().get(0));
-        assertTrue(console.toString().contains("resuming after epoch 4"));
+        assertTrue(console.toString(StandardCharsets.UTF_8).contains("resuming after epoch 4"));
 
         ModelFolder folder = ModelFolder.open(ModelFolder.ModelSource.directory(out));
         assertEquals(FashionMnist.LABELS, folder.labels());

@@ -10,6 +10,7 @@ import io.resnetservice.support.RandomModelServiceTest;
 import io.resnetservice.support.TestImages;
 import io.resnetservice.support.TestModels;
 import io.resnetservice.training.FashionMnist;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -158,7 +159,7 @@ class ClassifyApiTest extends RandomModelServiceTest {
 
     @Test
     void anUnsupportedMediaTypeIsA415Problem() {
-        assertProblem(http.post("/api/v1/classify", "text/plain", "hello".getBytes()), 415,
+        assertProblem(http.post("/api/v1/classify", "text/plain", "hello".getBytes(StandardCharsets.UTF_8)), 415,
                 "/problems/unsupported-media-type");
     }
 

@@ -19,6 +19,7 @@ import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -83,7 +84,7 @@ class ImageNetEndToEndTest {
             mean += d;
         }
         mean /= ours.length;
-        System.out.printf("preprocessing vs torchvision (normalised units): max |diff| %.4f, mean |diff| %.5f%n", max, mean);
+        System.out.printf(Locale.ROOT, "preprocessing vs torchvision (normalised units): max |diff| %.4f, mean |diff| %.5f%n", max, mean);
         // Pillow rounds to 8 bits after each resize pass and decodes JPEG with libjpeg-turbo: a few levels of 255.
         assertTrue(max < 0.15, "max " + max);
         assertTrue(mean < 0.01, "mean " + mean);
@@ -117,7 +118,7 @@ class ImageNetEndToEndTest {
                     worst = Math.max(worst, Math.abs(p.get("probability").asDouble()
                             - expectedProbabilities[p.get("index").asInt()]));
                 }
-                System.out.printf("%s over HTTP vs torchvision: top-1 %s, max |probability diff| in top-5 %.2e%n",
+                System.out.printf(Locale.ROOT, "%s over HTTP vs torchvision: top-1 %s, max |probability diff| in top-5 %.2e%n",
                         model, predictions.get(0).get("label").asString(), worst);
                 assertTrue(worst < 2e-3, model + ": " + worst);
 
@@ -126,7 +127,7 @@ class ImageNetEndToEndTest {
                 assertEquals(200, photo.status(), photo.body());
                 assertEquals(4032, photo.json().at("/results/0/width").asInt(), "the photo's own size is reported");
                 JsonNode top = photo.json().at("/results/0/predictions/0");
-                System.out.printf("%s, 4032x3024 photo: top-1 %d (p %.4f), torchvision %d (p %.4f)%n", model,
+                System.out.printf(Locale.ROOT, "%s, 4032x3024 photo: top-1 %d (p %.4f), torchvision %d (p %.4f)%n", model,
                         top.get("index").asInt(), top.get("probability").asDouble(), argmax(phoneProbabilities),
                         phoneProbabilities[argmax(phoneProbabilities)]);
                 assertEquals(argmax(phoneProbabilities), top.get("index").asInt(), model + " top-1 on the phone photo");

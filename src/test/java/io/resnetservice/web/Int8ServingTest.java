@@ -1,5 +1,7 @@
 package io.resnetservice.web;
 
+import io.resnetservice.support.OsPackage;
+import io.resnetservice.support.Requires;
 import io.resnetservice.support.TempDirs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,8 +22,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIf;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -34,7 +36,7 @@ import tools.jackson.databind.JsonNode;
  * alone: the models API says int8, the whole test set as PNG over HTTP keeps the fp32 accuracy within 0.3
  * points (and passes as in distribution), and OIP v2 answers what v1 answers.
  */
-@EnabledIf("io.resnetservice.support.Datasets#fashionMnistAvailable")
+@Requires(OsPackage.FASHION_MNIST)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class Int8ServingTest {
 
@@ -110,7 +112,7 @@ class Int8ServingTest {
         }
         double accuracy = (double) correct / test.count();
         QuantizeCommand.Result q = quantized();
-        System.out.printf("int8 model over HTTP, 28x28 PNG: %d/%d = %.4f (fp32 in process %.4f, int8 in process %.4f);"
+        System.out.printf(Locale.ROOT, "int8 model over HTTP, 28x28 PNG: %d/%d = %.4f (fp32 in process %.4f, int8 in process %.4f);"
                 + " %d flagged out of distribution%n", correct, test.count(), accuracy, q.fp32Accuracy(), q.int8Accuracy(),
                 flagged);
         assertEquals(10000, q.evaluated());
@@ -130,7 +132,7 @@ class Int8ServingTest {
                 .json().at("/results/0");
         String body = "{\"inputs\": [{\"name\": \"image\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\""
                 + Base64.getEncoder().encodeToString(png) + "\"]}]}";
-        Http.Response r = http.post("/v2/models/fashion-mnist-resnet18-int8/infer", "application/json", body.getBytes());
+        Http.Response r = http.post("/v2/models/fashion-mnist-resnet18-int8/infer", "application/json", body.getBytes(StandardCharsets.UTF_8));
         assertEquals(200, r.status(), r.body());
         JsonNode probabilities = r.json().at("/outputs/0/data");
         assertEquals(10, probabilities.size());

@@ -8,6 +8,7 @@ import io.resnetservice.support.Multipart;
 import io.resnetservice.support.RandomModelServiceTest;
 import io.resnetservice.support.TestImages;
 import io.resnetservice.support.TestModels;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,7 @@ class V2ProtocolTest extends RandomModelServiceTest {
     }
 
     Http.Response infer(String json) {
-        return http.post(INFER, "application/json", json.getBytes());
+        return http.post(INFER, "application/json", json.getBytes(StandardCharsets.UTF_8));
     }
 
     static void assertError(Http.Response r, int status) {
@@ -86,7 +87,7 @@ class V2ProtocolTest extends RandomModelServiceTest {
         assertEquals(1.0, first, 1e-5);
         // The versioned path answers the same.
         assertEquals(out, http.post("/v2/models/" + TestModels.NAME + "/versions/1/infer", "application/json",
-                body.getBytes()).json().at("/outputs/0"));
+                body.getBytes(StandardCharsets.UTF_8)).json().at("/outputs/0"));
     }
 
     /** Every row of an FP32 batch is the v1 answer for the image that tensor was made from. */
@@ -176,7 +177,7 @@ class V2ProtocolTest extends RandomModelServiceTest {
         assertError(http.get("/v2/models/nope"), 404);
         assertError(http.get("/v2/models/nope/ready"), 404);
         assertError(http.get("/v2/models/" + TestModels.NAME + "/versions/7"), 404);
-        assertError(http.post("/v2/models/nope/infer", "application/json", "{}".getBytes()), 404);
+        assertError(http.post("/v2/models/nope/infer", "application/json", "{}".getBytes(StandardCharsets.UTF_8)), 404);
         assertError(infer("{not json"), 400);
         assertError(infer("[1, 2]"), 400);
         assertError(infer("{\"inputs\": []}"), 400);
