@@ -2,6 +2,7 @@ package io.resnetservice;
 
 import ai.djl.engine.Engine;
 import ai.djl.util.Utils;
+import io.resnetservice.runtime.NativeSettings;
 import io.resnetservice.training.CalibrateCommand;
 import io.resnetservice.training.EvaluateCommand;
 import io.resnetservice.training.QuantizeCommand;
@@ -72,6 +73,8 @@ public class ResnetServiceApplication {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
+        // glibc's malloc tunables and OpenMP's wait policy, before anything loads libtorch (NativeSettings).
+        NativeSettings.apply();
         String[] rest = args.length > 0 ? Arrays.copyOfRange(args, 1, args.length) : args;
         switch (command(args)) {
             case TRAIN -> TrainCommand.main(rest);

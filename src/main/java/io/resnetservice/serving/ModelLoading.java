@@ -5,6 +5,7 @@ import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.model.ModelFolder;
 import io.resnetservice.model.ModelLoadException;
 import io.resnetservice.runtime.AllocatorSettings;
+import io.resnetservice.runtime.NativeSettings;
 import io.resnetservice.runtime.Execution;
 import io.resnetservice.runtime.LoadedModel;
 import io.resnetservice.runtime.ModelFolders;
@@ -80,13 +81,16 @@ public final class ModelLoading implements DisposableBean {
      * throws {@link ModelLoadException}, having closed the models loaded before it.
      */
     static Loaded load(ResnetProperties properties) {
+        // Before libtorch loads: libgomp reads its wait policy once, when it is loaded.
+        NativeSettings.Outcome settings = NativeSettings.apply();
         NativeEngine.configureThreads(properties.threads().intraOpThreads(), properties.threads().interOp());
         Device device = NativeEngine.device(properties.device());
-        List<String> unset = AllocatorSettings.missing(System.getenv());
-        if (!unset.isEmpty() && !device.isGpu()) {
-            log.warn("{} not set: forward passes will page-fault their activations on every call and run "
-                    + "slower. Start the JVM with {}", unset,
-                    AllocatorSettings.asShellAssignments());
+        if (!settings.failed().isEmpty() && !device.isGpu()) {
+            log.warn("{} could not be applied in this process: forward passes may run slower. Export them before "
+                    + "the JVM starts: {} {}={}", settings.failed(), AllocatorSettings.asShellAssignments(),
+                    NativeSettings.OMP_WAIT_POLICY, NativeSettings.PASSIVE);
+        } else if (!settings.applied().isEmpty()) {
+            log.info("Native settings applied in-process: {} (exported: {})", settings.applied(), settings.exported());
         }
         Map<String, LoadedModel> models = new LinkedHashMap<>();
         try {

@@ -46,13 +46,35 @@ public final class InProcessBenchmark {
 
     private InProcessBenchmark() {}
 
+    /** A model folder of a seeded-at-random torchvision-layout ResNet-18 for 3x224x224, for benchmarks without torch. */
+    static void randomImageNetModel(Path dir) {
+        String name = dir.getFileName().toString();
+        io.resnetservice.model.ModelSpec spec = new io.resnetservice.model.ModelSpec(name, "resnet", 18,
+                io.resnetservice.model.ResNetVariant.TORCHVISION, io.resnetservice.model.ModelSpec.Format.DJL,
+                name + ".params", "labels.txt", TestModels.IMAGENET_INPUT, TestModels.IMAGENET_PREPROCESS,
+                null, null, null, null);
+        try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager()) {
+            ai.djl.nn.Block block = io.resnetservice.model.ResNet.build(io.resnetservice.model.ResNetArchitecture.RESNET_18,
+                    io.resnetservice.model.ResNetVariant.TORCHVISION, 10);
+            io.resnetservice.model.ModelFolder.initialize(block, manager, spec.input());
+            io.resnetservice.model.ModelFolder.write(dir, spec, io.resnetservice.training.FashionMnist.LABELS, block);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     public static void main(String[] args) {
+        if (Boolean.getBoolean("bench.applyNativeSettings")) {
+            // As the service's main does, before libtorch loads.
+            System.out.println("native settings " + io.resnetservice.runtime.NativeSettings.apply());
+        }
         switch (args[0]) {
             case "forward" -> forward(Path.of(args[1]), Arrays.stream(args[2].split(",")).mapToInt(Integer::parseInt).toArray(),
                     args.length > 3 ? Double.parseDouble(args[3]) : 4.0,
                     execution(args.length > 4 ? args[4] : "onednn"),
                     args.length > 5 ? Integer.parseInt(args[5]) : 1);
             case "preprocess" -> preprocess();
+            case "random-model" -> randomImageNetModel(Path.of(args[1]));
             case "accuracy" -> accuracy(Path.of(args[1]));
             case "photo" -> photo(Path.of(args[1]));
             default -> throw new IllegalArgumentException(args[0]);

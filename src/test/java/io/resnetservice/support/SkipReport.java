@@ -3,6 +3,7 @@ package io.resnetservice.support;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.support.descriptor.MethodSource;
 import org.junit.platform.launcher.TestExecutionListener;
 import org.junit.platform.launcher.TestIdentifier;
 import org.junit.platform.launcher.TestPlan;
@@ -37,16 +38,17 @@ public final class SkipReport implements TestExecutionListener {
     }
 
     private void record(TestIdentifier test, String name, String reason) {
-        long count = test.isTest() ? 1
-                : plan == null ? 0 : plan.getDescendants(test).stream().filter(TestIdentifier::isTest).count();
+        // A class's methods, parameterised ones included (their invocations are not known before they run).
+        long count = test.isTest() ? 1 : plan == null ? 0 : plan.getDescendants(test).stream()
+                .filter(t -> t.getSource().filter(MethodSource.class::isInstance).isPresent()).count();
         tests += (int) count;
-        skipped.add(name + (test.isTest() ? "" : " (" + count + " tests)") + ": " + reason);
+        skipped.add(name + (test.isTest() ? "" : " (" + count + " test methods)") + ": " + reason);
     }
 
     @Override
     public void testPlanExecutionFinished(TestPlan testPlan) {
         if (!skipped.isEmpty()) {
-            System.out.println("SKIPPED " + tests + " test(s), and why:");
+            System.out.println("SKIPPED " + tests + " test(s) or test methods, and why:");
             skipped.forEach(s -> System.out.println("  SKIPPED " + s));
         }
     }
