@@ -4,9 +4,8 @@
 #   docker run --rm -p 8080:8080 --read-only --tmpfs /tmp resnet-service
 # Base images are arguments so that a registry mirror or a locally built base can stand in: the builder
 # is any JDK 17 with its jmods (it also makes the Java runtime), the base any glibc Debian or Ubuntu.
-# GPU: build with MAVEN_PROFILES=cuda (CUDA libtorch instead of the CPU build) on a CUDA runtime base,
-#   docker build --build-arg MAVEN_PROFILES=cuda \
-#                --build-arg BASE_IMAGE=nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04 -t resnet-service:cuda .
+# This image is for the CPU. A GPU image runs the -Pcuda jar on a base that ships libtorch 2.7.1+cu128
+# (docs/gpu.md; Maven Central serves no CUDA libtorch 2.7.1, and nothing of it has run on a GPU yet).
 ARG BUILDER_IMAGE=eclipse-temurin:17-jdk
 ARG BASE_IMAGE=debian:bookworm-slim
 # The Java modules the service needs (jdeps over the application and its libraries); ContainerLayoutIT
