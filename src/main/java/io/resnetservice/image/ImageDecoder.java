@@ -65,6 +65,8 @@ public final class ImageDecoder {
     private static final int[] REDUCTIONS = {8, 4, 2};
 
     private final long maxPixels;
+    /** The libjpeg-turbo that decodes JPEGs; null: ImageIO. */
+    private final JpegLibrary jpegLibrary;
     private final boolean turbo;
 
     static {
@@ -73,18 +75,42 @@ public final class ImageDecoder {
     }
 
     public ImageDecoder(long maxPixels) {
-        this(maxPixels, TurboJpeg.available());
+        this(maxPixels, TurboJpeg.library());
     }
 
-    /** A decoder that uses TurboJPEG only if {@code turbo} is true and the library is there. */
+    /** A decoder that uses libjpeg-turbo (the system's, else the bundled one) only if {@code turbo} is true. */
     public ImageDecoder(long maxPixels, boolean turbo) {
-        this.maxPixels = maxPixels;
-        this.turbo = turbo && TurboJpeg.available();
+        this(maxPixels, turbo ? TurboJpeg.library() : null);
     }
 
-    /** Whether this machine decodes JPEGs with TurboJPEG. */
+    /** A decoder that decodes JPEGs with {@code library} (null: ImageIO), which must be available. */
+    public ImageDecoder(long maxPixels, JpegLibrary library) {
+        if (library != null && !TurboJpeg.available(library)) {
+            throw new IllegalStateException(library + " is not available");
+        }
+        this.maxPixels = maxPixels;
+        this.jpegLibrary = library;
+        this.turbo = library != null;
+    }
+
+    /** Whether this machine decodes JPEGs with a libjpeg-turbo (the system's or the bundled one). */
     public static boolean turboJpegAvailable() {
         return TurboJpeg.available();
+    }
+
+    /** The libjpeg-turbo JPEGs are decoded with by default; null where they are decoded by ImageIO. */
+    public static JpegLibrary jpegLibrary() {
+        return TurboJpeg.library();
+    }
+
+    /** Whether {@code library} can be loaded on this machine (the bundled one is loaded by this call). */
+    public static boolean available(JpegLibrary library) {
+        return TurboJpeg.available(library);
+    }
+
+    /** The library this decoder decodes JPEGs with; null: ImageIO. */
+    public JpegLibrary library() {
+        return jpegLibrary;
     }
 
     public static Format sniff(byte[] b) {
@@ -213,17 +239,18 @@ public final class ImageDecoder {
         }
     }
 
-    private static Pixels decodeTurbo(byte[] bytes, Plan plan) {
+    private Pixels decodeTurbo(byte[] bytes, Plan plan) {
         JpegHeader jpeg = JpegHeader.read(bytes);
         boolean grey = jpeg != null && jpeg.components() == 1;
         int w = ceilDiv(plan.width(), plan.reduction());
         int h = ceilDiv(plan.height(), plan.reduction());
-        byte[] samples = TurboJpeg.decode(bytes, w, h, grey ? TurboJpeg.PIXEL_GREY : TurboJpeg.PIXEL_RGB);
+        byte[] samples = TurboJpeg.decode(jpegLibrary, bytes, w, h, grey, plan.reduction());
         if (samples == null) {
             throw new ImageException(ImageException.Kind.UNDECODABLE, "the JPEG data is broken or truncated");
         }
         if (!grey) {
-            return Pixels.ofRgb8(w, h, samples, new int[] {0, 1, 2});
+            return Pixels.ofRgb8(w, h, samples,
+                    jpegLibrary == JpegLibrary.BUNDLED_OPENCV ? new int[] {2, 1, 0} : new int[] {0, 1, 2});
         }
         float[] data = new float[w * h];
         for (int i = 0; i < data.length; i++) {

@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * JPEG decoding through the system's TurboJPEG library ({@code libturbojpeg.so.0}, Debian's
  * {@code libturbojpeg0}): SIMD, and scaling in the DCT domain, so a 1/8-scale decode of a 12-megapixel photo
  * never holds the full-size pixels. Where the library is missing, {@link #available()} is false and the
- * decoder falls back to ImageIO.
+ * decoder takes the libjpeg-turbo bundled in OpenCV ({@link OpenCvJpeg}), and only without both ImageIO.
  */
 final class TurboJpeg {
 
@@ -39,15 +39,40 @@ final class TurboJpeg {
         int tjDestroy(Pointer handle);
     }
 
-    private static final Lib LIB = load();
+    private static final boolean DISABLED = Boolean.getBoolean("resnet.turbojpeg.disabled");
+    /** {@code bundled}: skip the system library (to measure or test the bundled one); default: system first. */
+    private static final boolean BUNDLED_ONLY = "bundled".equals(System.getProperty("resnet.turbojpeg.library"));
+    private static final Lib LIB = DISABLED || BUNDLED_ONLY ? null : load();
+    private static final JpegLibrary PREFERRED = preferred();
 
     private TurboJpeg() {}
 
-    private static Lib load() {
-        if (Boolean.getBoolean("resnet.turbojpeg.disabled")) {
+    /** Loaded on first use: machines with the system library never load OpenCV unless a caller asks for it. */
+    private static final class Bundled {
+        static final boolean LOADED = !DISABLED && OpenCvJpeg.load();
+    }
+
+    private static JpegLibrary preferred() {
+        if (DISABLED) {
             log.warn("TurboJPEG is switched off (resnet.turbojpeg.disabled): JPEGs are decoded at full size by ImageIO");
             return null;
         }
+        if (LIB != null) {
+            log.info("JPEGs are decoded by the system's TurboJPEG, at reduced scale where the model needs fewer pixels");
+            return JpegLibrary.SYSTEM_TURBOJPEG;
+        }
+        long start = System.nanoTime();
+        if (Bundled.LOADED) {
+            log.info("JPEGs are decoded by the libjpeg-turbo in OpenCV's imgcodecs (loaded in {} ms), at reduced scale "
+                    + "where the model needs fewer pixels", (System.nanoTime() - start) / 1_000_000);
+            return JpegLibrary.BUNDLED_OPENCV;
+        }
+        log.warn("No libjpeg-turbo could be loaded: JPEGs are decoded at full size by ImageIO, slower and with more "
+                + "memory per image");
+        return null;
+    }
+
+    private static Lib load() {
         try {
             Lib lib = Native.load("turbojpeg", Lib.class);
             Pointer handle = lib.tjInitDecompress();
@@ -55,17 +80,39 @@ final class TurboJpeg {
                 throw new UnsatisfiedLinkError("tjInitDecompress returned no handle");
             }
             lib.tjDestroy(handle);
-            log.info("JPEGs are decoded by TurboJPEG, at reduced scale where the model needs fewer pixels");
             return lib;
         } catch (UnsatisfiedLinkError | RuntimeException e) {
-            log.warn("TurboJPEG (libturbojpeg.so.0, Debian package libturbojpeg0) is not available ({}): JPEGs are "
-                    + "decoded at full size by ImageIO, slower and with more memory per image", e.getMessage());
+            log.info("The system's TurboJPEG (libturbojpeg.so.0, Debian package libturbojpeg0) is not available ({})",
+                    e.getMessage());
             return null;
         }
     }
 
+    /** The library JPEGs are decoded with by default; null: ImageIO. */
+    static JpegLibrary library() {
+        return PREFERRED;
+    }
+
     static boolean available() {
-        return LIB != null;
+        return PREFERRED != null;
+    }
+
+    static boolean available(JpegLibrary library) {
+        return switch (library) {
+            case SYSTEM_TURBOJPEG -> LIB != null;
+            case BUNDLED_OPENCV -> Bundled.LOADED;
+        };
+    }
+
+    /**
+     * Decodes {@code jpeg} with {@code library} at {@code width x height}, the image reduced by {@code reduction};
+     * interleaved RGB (system) or BGR (bundled) bytes, or grey. Null for data the library rejects.
+     */
+    static byte[] decode(JpegLibrary library, byte[] jpeg, int width, int height, boolean grey, int reduction) {
+        return switch (library) {
+            case SYSTEM_TURBOJPEG -> decode(jpeg, width, height, grey ? PIXEL_GREY : PIXEL_RGB);
+            case BUNDLED_OPENCV -> OpenCvJpeg.decode(jpeg, width, height, grey, reduction);
+        };
     }
 
     /**
@@ -73,7 +120,7 @@ final class TurboJpeg {
      * image ({@code ceil(size * m / 8)}), as interleaved RGB or grey bytes. Returns null for data it
      * rejects; a file cut short in its scans decodes as far as it goes, as with ImageIO.
      */
-    static byte[] decode(byte[] jpeg, int width, int height, int pixelFormat) {
+    private static byte[] decode(byte[] jpeg, int width, int height, int pixelFormat) {
         int channels = pixelFormat == PIXEL_GREY ? 1 : 3;
         Pointer handle = LIB.tjInitDecompress();
         if (handle == null) {

@@ -301,8 +301,9 @@ class DecoderHeadersTest {
     void turboJpegRefusesBrokenTablesAndDecodesGreyAsOneChannel() throws Exception {
         byte[] jpeg = TestImages.jpeg(TestImages.rgb(64, 48, 9), 0.9f);
         assertEquals(ImageDecoder.turboJpegAvailable(), new ImageDecoder(40_000_000).plan(jpeg, null).turbo(),
-                "a default decoder uses TurboJPEG exactly when the library is there");
+                "a default decoder uses TurboJPEG exactly when a library is there");
         LargeImageDecodeTest.assumeTurbo();
+        JpegLibrary library = ImageDecoder.jpegLibrary();
         byte[] broken = jpeg.clone();
         int dht = 2;
         while (!((broken[dht] & 0xff) == 0xFF && (broken[dht + 1] & 0xff) == 0xC4)) {
@@ -310,7 +311,7 @@ class DecoderHeadersTest {
         }
         // The 16 code-length counts after the segment length and the table's class and id: far too many codes.
         Arrays.fill(broken, dht + 5, dht + 21, (byte) 0xFF);
-        assertNull(TurboJpeg.decode(broken, 64, 48, TurboJpeg.PIXEL_RGB), "a fatal error is no image");
+        assertNull(TurboJpeg.decode(library, broken, 64, 48, false, 1), "a fatal error is no image");
         ImageDecoder decoder = new ImageDecoder(40_000_000, true);
         ImageDecoder.Plan plan = decoder.plan(broken, null);
         assertTrue(plan.turbo());

@@ -27,10 +27,23 @@ class LargeImageDecodeTest {
             ? new ImageDecoder.Size(256, (int) (256L * s.height() / s.width()))
             : new ImageDecoder.Size((int) (256L * s.width() / s.height()), 256);
 
+    /** Skips where every libjpeg-turbo is switched off (the bundled one is always there). */
     static void assumeTurbo() {
-        Assumptions.assumeTrue(OsPackage.TURBOJPEG.testable() && !Boolean.getBoolean("resnet.turbojpeg.disabled"),
-                Boolean.getBoolean("resnet.turbojpeg.disabled") ? "TurboJPEG is switched off (resnet.turbojpeg.disabled)"
-                        : OsPackage.TURBOJPEG.missing());
+        Assumptions.assumeFalse(Boolean.getBoolean("resnet.turbojpeg.disabled"),
+                "TurboJPEG is switched off (resnet.turbojpeg.disabled)");
+    }
+
+    /** A decoder on the named path (SYSTEM_TURBOJPEG, BUNDLED_OPENCV or IMAGEIO), or a named skip. */
+    static ImageDecoder decoder(String path, long maxPixels) {
+        if (path.equals("IMAGEIO")) {
+            return new ImageDecoder(maxPixels, (JpegLibrary) null);
+        }
+        JpegLibrary library = JpegLibrary.valueOf(path);
+        assumeTurbo();
+        if (library == JpegLibrary.SYSTEM_TURBOJPEG) {
+            Assumptions.assumeTrue(OsPackage.TURBOJPEG.testable(), OsPackage.TURBOJPEG.missing());
+        }
+        return new ImageDecoder(maxPixels, library);
     }
 
     @Test
@@ -64,23 +77,26 @@ class LargeImageDecodeTest {
     }
 
     @Test
-    void theDefaultDecoderTakesTurboJpegUnlessItIsSwitchedOff() {
+    void theDefaultDecoderTakesTheSystemTurboJpegThenTheBundledOneUnlessSwitchedOff() {
         byte[] jpeg = TestImages.jpeg(TestImages.rgb(2100, 1100, 3), 0.9f);
         boolean switchedOff = Boolean.getBoolean("resnet.turbojpeg.disabled");
-        assertEquals(!switchedOff && OsPackage.TURBOJPEG.installed(), new ImageDecoder(40_000_000).plan(jpeg, RESIZE_256).turbo());
+        JpegLibrary expected = switchedOff ? null
+                : OsPackage.TURBOJPEG.installed() ? JpegLibrary.SYSTEM_TURBOJPEG : JpegLibrary.BUNDLED_OPENCV;
+        ImageDecoder decoder = new ImageDecoder(40_000_000);
+        assertEquals(expected, decoder.library());
+        assertEquals(!switchedOff, decoder.plan(jpeg, RESIZE_256).turbo());
         if (switchedOff) {
             assertFalse(ImageDecoder.turboJpegAvailable(), "resnet.turbojpeg.disabled leaves TurboJPEG unloaded");
         }
     }
 
-    @ParameterizedTest(name = "turbo={0}")
-    @ValueSource(booleans = {true, false})
-    void thePlanComesFromTheHeaderAndRefusesOversizedImagesBeforeDecoding(boolean turbo) {
-        if (turbo) {
-            assumeTurbo();
-        }
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"SYSTEM_TURBOJPEG", "BUNDLED_OPENCV", "IMAGEIO"})
+    void thePlanComesFromTheHeaderAndRefusesOversizedImagesBeforeDecoding(String path) {
+        ImageDecoder decoder = decoder(path, 40_000_000);
+        boolean turbo = decoder.library() != null;
         byte[] jpeg = TestImages.jpeg(TestImages.rgb(2100, 1100, 3), 0.9f);
-        ImageDecoder.Plan plan = new ImageDecoder(40_000_000, turbo).plan(jpeg, RESIZE_256);
+        ImageDecoder.Plan plan = decoder.plan(jpeg, RESIZE_256);
         assertEquals(2100, plan.width());
         assertEquals(1100, plan.height());
         assertEquals(2, plan.reduction());
@@ -90,22 +106,20 @@ class LargeImageDecodeTest {
         // TurboJPEG holds the encoded copy and the reduced samples; ImageIO the full raster, counted twice.
         long samples = turbo ? jpeg.length + 2 * 1050L * 550 * 3 : 2 * full;
         assertEquals(samples + reducedFloats, plan.memoryBytes());
-        ImageDecoder.Plan fullSize = new ImageDecoder(40_000_000, turbo).plan(jpeg, null);
+        ImageDecoder.Plan fullSize = decoder.plan(jpeg, null);
         assertEquals(1, fullSize.reduction());
         assertTrue(fullSize.memoryBytes() > plan.memoryBytes(), "a full-size decode holds more than a reduced one");
         assertEquals(ImageException.Kind.TOO_LARGE, assertThrows(ImageException.class,
-                () -> new ImageDecoder(2_000_000, turbo).plan(jpeg, RESIZE_256)).kind());
+                () -> decoder(path, 2_000_000).plan(jpeg, RESIZE_256)).kind());
     }
 
-    @ParameterizedTest
-    @ValueSource(booleans = {true, false})
-    void aReducedDecodeAveragesBlocksOfTheFullOne(boolean turbo) {
-        if (turbo) {
-            assumeTurbo();
-        }
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"SYSTEM_TURBOJPEG", "BUNDLED_OPENCV", "IMAGEIO"})
+    void aReducedDecodeAveragesBlocksOfTheFullOne(String path) {
+        ImageDecoder decoder = decoder(path, 40_000_000);
+        boolean turbo = decoder.library() != null;
         BufferedImage image = TestImages.rgb(1600, 1200, 7);
         byte[] jpeg = TestImages.jpeg(image, 0.95f);
-        ImageDecoder decoder = new ImageDecoder(40_000_000, turbo);
         Pixels full = decoder.decode(jpeg);
         ImageDecoder.Plan plan = decoder.plan(jpeg, s -> new ImageDecoder.Size(s.width() / 8, s.height() / 8));
         assertEquals(4, plan.reduction());
@@ -134,11 +148,12 @@ class LargeImageDecodeTest {
         assertTrue(mean < (turbo ? 0.03 : 0.5 / 255), "mean |difference| " + mean);
     }
 
-    @Test
-    void turboJpegDecodesAtFullSizeAsImageIoDoes() {
-        assumeTurbo();
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"SYSTEM_TURBOJPEG", "BUNDLED_OPENCV"})
+    void turboJpegDecodesAtFullSizeAsImageIoDoes(String path) {
+        ImageDecoder decoder = decoder(path, 40_000_000);
         byte[] jpeg = TestImages.jpeg(TestImages.rgb(333, 517, 5), 0.9f);
-        Pixels turbo = new ImageDecoder(40_000_000, true).decode(jpeg);
+        Pixels turbo = decoder.decode(jpeg);
         Pixels imageIo = new ImageDecoder(40_000_000, false).decode(jpeg);
         assertNotNull(turbo.rgb8());
         float[] a = turbo.data();

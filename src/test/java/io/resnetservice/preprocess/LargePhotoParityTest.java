@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.resnetservice.image.ImageDecoder;
+import io.resnetservice.image.JpegLibrary;
 import io.resnetservice.model.Npz;
+import io.resnetservice.support.OsPackage;
 import io.resnetservice.support.Python;
 import io.resnetservice.support.TestModels;
 import java.nio.file.Files;
@@ -38,14 +40,17 @@ class LargePhotoParityTest {
         byte[] bytes = Files.readAllBytes(jpeg);
         Preprocessor pre = new Preprocessor(TestModels.IMAGENET_INPUT, TestModels.IMAGENET_PREPROCESS);
 
-        for (boolean turbo : new boolean[] {true, false}) {
-            if (turbo && !ImageDecoder.turboJpegAvailable()) {
-                assertTrue(System.getenv("CI") == null || Boolean.getBoolean("resnet.turbojpeg.disabled"),
-                        "CI installs libturbojpeg0");
-                System.out.println("libturbojpeg0 is not installed: only the ImageIO path is compared");
+        // Every path a machine may decode with: the system's TurboJPEG, the bundled OpenCV, ImageIO.
+        for (JpegLibrary library : new JpegLibrary[] {JpegLibrary.SYSTEM_TURBOJPEG, JpegLibrary.BUNDLED_OPENCV, null}) {
+            boolean switchedOff = Boolean.getBoolean("resnet.turbojpeg.disabled");
+            if (library != null && (switchedOff || !ImageDecoder.available(library))) {
+                assertTrue(switchedOff || library == JpegLibrary.SYSTEM_TURBOJPEG && !OsPackage.inCi(),
+                        library + " must be available (CI installs libturbojpeg0; OpenCV comes in the jar)");
+                System.out.println(library + " is not available here: that path is not compared");
                 continue;
             }
-            ImageDecoder decoder = new ImageDecoder(100_000_000, turbo);
+            boolean turbo = library != null;
+            ImageDecoder decoder = new ImageDecoder(100_000_000, library);
             ImageDecoder.Plan plan = decoder.plan(bytes, pre::resizedSize);
             assertEquals(reduction, plan.reduction(), "reduction");
             assertEquals(turbo, plan.turbo());
@@ -58,8 +63,8 @@ class LargePhotoParityTest {
                 mean += d;
             }
             mean /= ours.length;
-            System.out.printf(Locale.ROOT, "%s progressive=%s turbo=%s reduced 1/%d vs torchvision: max |diff| %.4f, mean |diff| %.5f%n",
-                    size, progressive, turbo, plan.reduction(), max, mean);
+            System.out.printf(Locale.ROOT, "%s progressive=%s decoder=%s reduced 1/%d vs torchvision: max |diff| %.4f, mean |diff| %.5f%n",
+                    size, progressive, library == null ? "imageio" : library, plan.reduction(), max, mean);
             assertTrue(mean < 0.01, "mean " + mean);
             assertTrue(max < 0.15, "max " + max);
         }

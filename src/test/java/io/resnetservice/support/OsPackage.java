@@ -1,6 +1,7 @@
 package io.resnetservice.support;
 
 import io.resnetservice.image.ImageDecoder;
+import io.resnetservice.image.JpegLibrary;
 import io.resnetservice.training.FashionMnist;
 import io.resnetservice.training.OutOfDistribution;
 import java.io.IOException;
@@ -18,7 +19,7 @@ public enum OsPackage {
     FASHION_MNIST("dataset-fashion-mnist", () -> FashionMnist.isInstalled(FashionMnist.DEFAULT_DIR)),
     TORCHVISION("python3-torchvision", () -> pythonImports("import torch, torchvision")),
     SKIMAGE("python3-skimage", () -> Files.isDirectory(OutOfDistribution.SKIMAGE_DATA)),
-    TURBOJPEG("libturbojpeg0", ImageDecoder::turboJpegAvailable),
+    TURBOJPEG("libturbojpeg0", () -> ImageDecoder.available(JpegLibrary.SYSTEM_TURBOJPEG)),
     CHROMIUM("chromium chromium-driver",
             () -> Files.isExecutable(Path.of("/usr/bin/chromium")) && Files.isExecutable(Path.of("/usr/bin/chromedriver")));
 
