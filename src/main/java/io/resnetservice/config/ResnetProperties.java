@@ -21,6 +21,10 @@ import org.springframework.validation.annotation.Validated;
  * @param modelDir a folder of model folders; empty means the model embedded in the application
  * @param defaultModel the model behind {@code /api/v1/classify}; may be empty when only one is loaded
  * @param execution how forward passes run; the defaults are in {@code application.yaml}
+ * @param modelPollInterval how often the model repository looks at {@code modelDir} for new, changed and
+ *     removed model versions, and loads, reloads and unloads them; 0 (the default): never
+ * @param modelVersionPolicy which versions of each model are served: {@code latest}, {@code latest:N},
+ *     {@code all} or {@code specific:V1,V2}
  */
 @Validated
 @ConfigurationProperties("resnet")
@@ -29,6 +33,9 @@ public record ResnetProperties(
                 String device,
         Path modelDir,
         String defaultModel,
+        @DefaultValue("0s") @NotNull Duration modelPollInterval,
+        @DefaultValue("latest") @Pattern(regexp = "(?i)\\s*(latest(:\\s*[1-9][0-9]*)?|all|specific:\\s*[1-9][0-9]*(\\s*,\\s*[1-9][0-9]*)*)\\s*",
+                message = "must be latest, latest:N, all or specific:V1,V2") String modelVersionPolicy,
         @DefaultValue @Valid @NotNull Limits limits,
         @DefaultValue @Valid @NotNull Batching batching,
         @DefaultValue @Valid @NotNull Threads threads,
@@ -106,8 +113,18 @@ public record ResnetProperties(
      */
     public record Shutdown(@DefaultValue("2s") @NotNull Duration drainNotice) {}
 
-    /** @param apiKeys keys accepted on the inference endpoints; empty turns the check off */
-    public record Security(@DefaultValue({}) List<String> apiKeys) {}
+    /**
+     * @param apiKeys keys accepted on the inference endpoints; empty turns the check off
+     * @param adminKeys keys accepted on the model repository's endpoints (load, unload, index), and only
+     *     there; empty (the default): those endpoints do not exist
+     */
+    public record Security(@DefaultValue({}) List<String> apiKeys, @DefaultValue({}) List<String> adminKeys) {
+
+        /** The admin keys that are not blank. */
+        public List<String> effectiveAdminKeys() {
+            return adminKeys.stream().filter(k -> !k.isBlank()).toList();
+        }
+    }
 
     /**
      * libtorch's thread pools. Intra-op 0: one thread per CPU the JVM sees (a container's limit); inter-op

@@ -2,7 +2,9 @@ package io.resnetservice.serving;
 
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.TraceContext;
@@ -93,6 +95,9 @@ public final class BatchingExecutor implements AutoCloseable {
     private final ServiceLoad load;
     private final StageSpans spans;
     private volatile boolean accepting = true;
+    private final MeterRegistry registry;
+    private final List<Meter> meters = new ArrayList<>();
+    private final boolean removeMetersOnClose;
 
     /** An untraced executor whose passes always run on the engine's configured threads. */
     public BatchingExecutor(LoadedModel model, ResnetProperties.Batching settings, MeterRegistry registry) {
@@ -108,7 +113,18 @@ public final class BatchingExecutor implements AutoCloseable {
      */
     public BatchingExecutor(LoadedModel model, ResnetProperties.Batching settings, MeterRegistry registry,
             int aloneThreads, int loadedThreads, ServiceLoad load, StageSpans spans) {
+        this(model, null, settings, registry, aloneThreads, loadedThreads, load, spans);
+    }
+
+    /**
+     * @param version the model version this executor computes, a tag of its meters (which {@link #close()}
+     *     removes, so a swapped-out version leaves no stale gauge); null: no version tag
+     */
+    public BatchingExecutor(LoadedModel model, String version, ResnetProperties.Batching settings,
+            MeterRegistry registry, int aloneThreads, int loadedThreads, ServiceLoad load, StageSpans spans) {
         this.model = model;
+        this.registry = registry;
+        this.removeMetersOnClose = version != null;
         this.spans = spans;
         this.settings = settings;
         this.aloneThreads = aloneThreads;
@@ -116,26 +132,31 @@ public final class BatchingExecutor implements AutoCloseable {
         this.load = load;
         this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
         String name = model.name();
+        Tags tags = version == null ? Tags.of("model", name) : Tags.of("model", name, "version", version);
         this.queueWait = Timer.builder("inference.queue").description("Time a request waited for a forward pass")
-                .tag("model", name).publishPercentileHistogram()
+                .tags(tags).publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(30))
                 .register(registry);
         this.forwardTimer = Timer.builder("inference.forward").description("One forward pass (a batch of images)")
-                .tag("model", name).publishPercentileHistogram()
+                .tags(tags).publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
                 .register(registry);
         this.batchSizes = DistributionSummary.builder("inference.batch.size").description("Images per forward pass")
-                .baseUnit("images").tag("model", name).publishPercentileHistogram()
+                .baseUnit("images").tags(tags).publishPercentileHistogram()
                 .minimumExpectedValue(1.0).maximumExpectedValue((double) Math.max(2, settings.maxBatchSize() * 4))
                 .register(registry);
         this.passThreads = DistributionSummary.builder("inference.forward.threads")
-                .description("Intra-op threads of each batched forward pass").baseUnit("threads").tag("model", name)
+                .description("Intra-op threads of each batched forward pass").baseUnit("threads").tags(tags)
                 .register(registry);
-        Gauge.builder("inference.queue.depth", queue, BlockingQueue::size)
-                .description("Requests waiting for a forward pass").tag("model", name).register(registry);
-        Gauge.builder("inference.queue.capacity", settings, ResnetProperties.Batching::queueCapacity)
-                .description("Requests that may wait at most; more are answered 503").tag("model", name)
-                .register(registry);
+        meters.add(queueWait);
+        meters.add(forwardTimer);
+        meters.add(batchSizes);
+        meters.add(passThreads);
+        meters.add(Gauge.builder("inference.queue.depth", queue, BlockingQueue::size)
+                .description("Requests waiting for a forward pass").tags(tags).register(registry));
+        meters.add(Gauge.builder("inference.queue.capacity", settings, ResnetProperties.Batching::queueCapacity)
+                .description("Requests that may wait at most; more are answered 503").tags(tags)
+                .register(registry));
         if (settings.enabled()) {
             for (int i = 0; i < settings.workers(); i++) {
                 Thread worker = new Thread(this::work, "batcher-" + name + "-" + i);
@@ -357,6 +378,9 @@ public final class BatchingExecutor implements AutoCloseable {
         while ((left = queue.poll()) != null) {
             left.dequeued("stopped");
             left.result.completeExceptionally(new OverloadedException("the service stopped", Duration.ofSeconds(1)));
+        }
+        if (removeMetersOnClose) {
+            meters.forEach(registry::remove);
         }
     }
 

@@ -17,16 +17,24 @@ import org.springframework.stereotype.Component;
 public class InferenceMetrics {
 
     private final MeterRegistry registry;
+    private final ModelRegistry models;
 
     public InferenceMetrics(MeterRegistry registry, ModelRegistry models) {
         this.registry = registry;
+        this.models = models;
         for (LoadedModel model : models.all()) {
-            Gauge.builder("model.load.seconds", model, LoadedModel::loadSeconds)
-                    .description("Time to build, load and warm the model at startup")
-                    .baseUnit("seconds")
-                    .tag("model", model.name())
-                    .register(registry);
+            modelServed(model.name());
         }
+    }
+
+    /** The load time of the highest served version of {@code name} (NaN while none serves); idempotent. */
+    public void modelServed(String name) {
+        Gauge.builder("model.load.seconds", models, m -> m.versions(name).isEmpty() ? Double.NaN
+                        : m.versions(name).get(m.versions(name).size() - 1).model().loadSeconds())
+                .description("Time to build, load and warm the model's highest served version")
+                .baseUnit("seconds")
+                .tag("model", name)
+                .register(registry);
     }
 
     public Timer requests(String model, String outcome) {

@@ -10,7 +10,10 @@ import io.resnetservice.runtime.Execution;
 import io.resnetservice.runtime.LoadedModel;
 import io.resnetservice.runtime.ModelFolders;
 import io.resnetservice.runtime.NativeEngine;
+import io.resnetservice.runtime.VersionPolicy;
+import io.resnetservice.model.ModelSpec;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -43,15 +46,30 @@ public final class ModelLoading implements DisposableBean {
     private static final Logger log = LoggerFactory.getLogger(ModelLoading.class);
 
     /** The settings a load depends on; the registry takes a started load only if its own are the same. */
-    record Settings(String device, Path modelDir, Execution execution, int intraOp, int interOp) {
+    record Settings(String device, Path modelDir, Execution execution, int intraOp, int interOp, String policy) {
         static Settings of(ResnetProperties properties) {
             return new Settings(properties.device(), properties.modelDir(), properties.execution(),
-                    properties.threads().intraOpThreads(), properties.threads().interOp());
+                    properties.threads().intraOpThreads(), properties.threads().interOp(),
+                    properties.modelVersionPolicy());
         }
     }
 
-    /** The engine's device and the loaded models by name, in folder order. */
-    record Loaded(Device device, Map<String, LoadedModel> models) {}
+    /** One version loaded at startup. */
+    public record Served(ModelFolders.Version version, LoadedModel model) {}
+
+    /** One version that did not load at startup, and why. */
+    public record Failure(ModelFolders.Version version, String reason) {}
+
+    /** The engine's device, the versions loaded (in folder order, highest version first) and those that failed. */
+    public record Loaded(Device device, List<Served> served, List<Failure> failures) {
+
+        /** The loaded models by name, the first version of each. */
+        public Map<String, LoadedModel> models() {
+            Map<String, LoadedModel> models = new LinkedHashMap<>();
+            served.forEach(s -> models.putIfAbsent(s.model().name(), s.model()));
+            return models;
+        }
+    }
 
     private final Settings settings;
     private final CompletableFuture<Loaded> result = new CompletableFuture<>();
@@ -92,25 +110,83 @@ public final class ModelLoading implements DisposableBean {
         } else if (!settings.applied().isEmpty()) {
             log.info("Native settings applied in-process: {} (exported: {})", settings.applied(), settings.exported());
         }
-        Map<String, LoadedModel> models = new LinkedHashMap<>();
+        VersionPolicy policy = VersionPolicy.parse(properties.modelVersionPolicy());
+        List<Served> served = new ArrayList<>();
+        List<Failure> failures = new ArrayList<>();
+        Map<String, String> folderOfName = new LinkedHashMap<>();
         try {
-            for (ModelFolder folder : ModelFolders.in(properties.modelDir())) {
-                String name = folder.spec().name();
-                if (models.containsKey(name)) {
-                    throw new ModelLoadException("two model folders are named \"" + name + "\"", null);
+            for (List<ModelFolders.Version> model : modelsIn(properties.modelDir())) {
+                int before = served.size();
+                ModelLoadException last = null;
+                List<ModelFolders.Version> candidates = candidates(model, policy);
+                int wanted = policy.wanted(candidates.size());
+                for (ModelFolders.Version version : candidates) {
+                    if (served.size() - before == wanted) {
+                        break;
+                    }
+                    LoadedModel loaded;
+                    try {
+                        loaded = loadVersion(version, device, properties.execution());
+                    } catch (ModelLoadException e) {
+                        last = e;
+                        failures.add(new Failure(version, e.getMessage()));
+                        log.warn("Model {} version {} did not load: {}", version.model(), version.version(),
+                                e.getMessage());
+                        continue;
+                    }
+                    served.add(new Served(version, loaded));
+                    String previous = folderOfName.putIfAbsent(loaded.name(), version.model());
+                    if (previous != null && !previous.equals(version.model())) {
+                        throw new ModelLoadException("two model folders are named \"" + loaded.name() + "\"", null);
+                    }
                 }
-                LoadedModel model = LoadedModel.load(folder, device, properties.execution());
-                log.info("Loaded model {} ({} ResNet-{}, {} parameters) on {} in {} s, {}", name,
-                        folder.spec().variant(), folder.spec().depth(), model.parameterCount(), device,
-                        String.format(Locale.ROOT, "%.2f", model.loadSeconds()),
-                        "execution " + model.executionName());
-                models.put(name, model);
+                if (served.size() == before && last != null) {
+                    throw last;
+                }
             }
         } catch (RuntimeException | Error e) {
-            models.values().forEach(LoadedModel::close);
+            served.forEach(v -> v.model().close());
             throw e;
         }
-        return new Loaded(device, models);
+        if (served.isEmpty()) {
+            throw new ModelLoadException("resnet.model-dir " + properties.modelDir() + " holds no folder with a "
+                    + ModelSpec.FILE_NAME, null);
+        }
+        return new Loaded(device, served, failures);
+    }
+
+    /** The models on disk, each its versions; the embedded model where no folder is configured. */
+    private static List<List<ModelFolders.Version>> modelsIn(Path modelDir) {
+        if (modelDir == null) {
+            return List.of(List.of(EMBEDDED));
+        }
+        Map<String, List<ModelFolders.Version>> byModel = new LinkedHashMap<>();
+        for (ModelFolders.Version version : ModelFolders.versions(modelDir)) {
+            byModel.computeIfAbsent(version.model(), k -> new ArrayList<>()).add(version);
+        }
+        return List.copyOf(byModel.values());
+    }
+
+    /** The embedded default model, as version 1 of a model without a folder. */
+    static final ModelFolders.Version EMBEDDED = new ModelFolders.Version("", 1, null, true);
+
+    private static List<ModelFolders.Version> candidates(List<ModelFolders.Version> versions, VersionPolicy policy) {
+        List<Long> order = policy.candidates(versions.stream().filter(ModelFolders.Version::complete)
+                .map(ModelFolders.Version::version).toList());
+        return order.stream().map(v -> versions.stream().filter(x -> x.version() == v).findFirst().orElseThrow())
+                .toList();
+    }
+
+    /** Opens, loads and warms one version folder (the embedded model for {@link #EMBEDDED}). */
+    public static LoadedModel loadVersion(ModelFolders.Version version, Device device, Execution execution) {
+        ModelFolder folder = version.path() == null ? ModelFolders.in(null).get(0)
+                : ModelFolder.open(ModelFolder.ModelSource.directory(version.path()));
+        String name = folder.spec().name();
+        LoadedModel model = LoadedModel.load(folder, device, execution);
+        log.info("Loaded model {} version {} ({} ResNet-{}, {} parameters) on {} in {} s, {}", name,
+                version.version(), folder.spec().variant(), folder.spec().depth(), model.parameterCount(), device,
+                String.format(Locale.ROOT, "%.2f", model.loadSeconds()), "execution " + model.executionName());
+        return model;
     }
 
     /**
@@ -144,7 +220,7 @@ public final class ModelLoading implements DisposableBean {
     public void destroy() {
         if (taken.compareAndSet(false, true)) {
             try {
-                result.join().models().values().forEach(LoadedModel::close);
+                result.join().served().forEach(v -> v.model().close());
             } catch (CompletionException e) {
                 // Nothing was loaded; whoever needed the models has reported why.
             }

@@ -9,7 +9,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Part of the readiness group: lists the loaded models and their devices. Models load and warm up while
- * the application starts, so this bean exists only once they can answer.
+ * the application starts, so this bean exists only once they can answer; DOWN only while the default
+ * model has no loaded version (a swap keeps it UP: the old version serves until the new one does).
  */
 @Component("models")
 public class ModelsHealthIndicator implements HealthIndicator {
@@ -24,6 +25,8 @@ public class ModelsHealthIndicator implements HealthIndicator {
     public Health health() {
         Map<String, String> models = registry.all().stream()
                 .collect(Collectors.toMap(LoadedModel::name, m -> m.device().toString()));
-        return Health.up().withDetail("models", models).build();
+        Health.Builder health = registry.defaultServed() ? Health.up()
+                : Health.down().withDetail("reason", "the default model " + registry.defaultName() + " has no loaded version");
+        return health.withDetail("models", models).build();
     }
 }

@@ -15,7 +15,7 @@ public class NativeMemory {
     private final NDManager root;
 
     public NativeMemory(ModelRegistry models, MeterRegistry registry) {
-        NDManager manager = models.defaultModel().rootManager();
+        NDManager manager = models.all().iterator().next().rootManager();
         while (manager.getParentManager() != null && manager.getParentManager() != manager) {
             manager = manager.getParentManager();
         }

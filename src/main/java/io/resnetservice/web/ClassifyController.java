@@ -10,6 +10,8 @@ import io.resnetservice.serving.ClassificationService;
 import io.resnetservice.serving.InferenceMetrics;
 import io.resnetservice.serving.MemoryBudget;
 import io.resnetservice.serving.ModelRegistry;
+import io.resnetservice.serving.ModelVersions;
+import io.resnetservice.serving.ServedVersion;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -85,7 +87,7 @@ public class ClassifyController {
     public ClassifyResponse classify(
             @Parameter(hidden = true) @RequestPart(name = "image", required = false) List<MultipartFile> image,
             @Parameter(description = TOP_K_DOC) @RequestParam(defaultValue = "5") int topK) {
-        return run(models.defaultModel(), parts(image), topK);
+        return run(defaultModel(), parts(image), topK);
     }
 
     /** Documented with {@link #classify}: OpenAPI holds one operation per path and method. */
@@ -93,7 +95,7 @@ public class ClassifyController {
     @PostMapping(path = "/classify", consumes = {"image/*", MediaType.APPLICATION_OCTET_STREAM_VALUE})
     public ClassifyResponse classifyRaw(HttpServletRequest request,
             @Parameter(description = TOP_K_DOC) @RequestParam(defaultValue = "5") int topK) {
-        return run(models.defaultModel(), raw(request), topK);
+        return run(defaultModel(), raw(request), topK);
     }
 
     @Operation(summary = "Classify uploaded images with the named model", description = CLASSIFY_DOC)
@@ -104,7 +106,7 @@ public class ClassifyController {
             @Parameter(description = "Model name, as listed by GET /api/v1/models") @PathVariable String name,
             @Parameter(hidden = true) @RequestPart(name = "image", required = false) List<MultipartFile> image,
             @Parameter(description = TOP_K_DOC) @RequestParam(defaultValue = "5") int topK) {
-        return run(model(name), parts(image), topK);
+        return run(model(name, null), parts(image), topK);
     }
 
     /** Documented with {@link #classifyWith}. */
@@ -114,12 +116,49 @@ public class ClassifyController {
             @Parameter(description = "Model name, as listed by GET /api/v1/models") @PathVariable String name,
             HttpServletRequest request,
             @Parameter(description = TOP_K_DOC) @RequestParam(defaultValue = "5") int topK) {
-        return run(model(name), raw(request), topK);
+        return run(model(name, null), raw(request), topK);
     }
 
-    private LoadedModel model(String name) {
-        return models.find(name).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, ProblemType.UNKNOWN_MODEL,
-                "no model named \"" + name + "\""));
+    @Operation(summary = "Classify uploaded images with one version of the named model", description = CLASSIFY_DOC)
+    @ImageBody
+    @ApiResponsesDoc.ClassifyProblems
+    @PostMapping(path = "/models/{name}/versions/{version}/classify", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+    public ClassifyResponse classifyWithVersion(
+            @Parameter(description = "Model name, as listed by GET /api/v1/models") @PathVariable String name,
+            @Parameter(description = "A loaded version, as listed by GET /api/v1/models/{name}") @PathVariable
+                    String version,
+            @Parameter(hidden = true) @RequestPart(name = "image", required = false) List<MultipartFile> image,
+            @Parameter(description = TOP_K_DOC) @RequestParam(defaultValue = "5") int topK) {
+        return run(model(name, version), parts(image), topK);
+    }
+
+    /** Documented with {@link #classifyWithVersion}. */
+    @Operation(hidden = true)
+    @PostMapping(path = "/models/{name}/versions/{version}/classify",
+            consumes = {"image/*", MediaType.APPLICATION_OCTET_STREAM_VALUE})
+    public ClassifyResponse classifyRawWithVersion(@PathVariable String name, @PathVariable String version,
+            HttpServletRequest request,
+            @Parameter(description = TOP_K_DOC) @RequestParam(defaultValue = "5") int topK) {
+        return run(model(name, version), raw(request), topK);
+    }
+
+    /** The default model's highest version, held for this request; 503 while it has none loaded. */
+    private ServedVersion.Lease defaultModel() {
+        String name = models.defaultName();
+        return models.acquire(name).orElseThrow(() -> new ApiException(HttpStatus.SERVICE_UNAVAILABLE,
+                ProblemType.MODEL_NOT_READY, "the default model \"" + name + "\" has no loaded version"));
+    }
+
+    /** That version of the model (null: its highest), held for this request; 404 where it is not loaded. */
+    private ServedVersion.Lease model(String name, String version) {
+        Long number = version == null ? null : ModelVersions.parse(version);
+        if (version != null && number == null) {
+            throw new ApiException(HttpStatus.NOT_FOUND, ProblemType.UNKNOWN_MODEL,
+                    "model versions are positive integers, not \"" + version + "\"");
+        }
+        return models.acquire(name, number).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND,
+                ProblemType.UNKNOWN_MODEL, version == null ? "no model named \"" + name + "\" is loaded"
+                        : "model \"" + name + "\" has no loaded version " + version));
     }
 
     /** A request body: how much memory reading it may take (known before any byte is read), then its images. */
@@ -129,10 +168,11 @@ public class ClassifyController {
         List<ImageInput> read();
     }
 
-    private ClassifyResponse run(LoadedModel model, Body body, int topK) {
+    private ClassifyResponse run(ServedVersion.Lease lease, Body body, int topK) {
+        LoadedModel model = lease.model();
         Timer.Sample sample = Timer.start();
         String outcome = "server_error";
-        try {
+        try (lease) {
             int classes = model.labels().size();
             if (topK < 1 || topK > classes) {
                 throw new ApiException(HttpStatus.BAD_REQUEST, ProblemType.INVALID_PARAMETER,
@@ -140,7 +180,8 @@ public class ClassifyController {
             }
             try (MemoryBudget.Lease upload = classifier.reserveUpload(body.bytes())) {
                 List<ImageInput> images = body.read();
-                ClassifyResponse response = new ClassifyResponse(model.name(), classifier.classify(model, images, topK));
+                ClassifyResponse response = new ClassifyResponse(model.name(), lease.version(),
+                        classifier.classify(model, images, topK));
                 outcome = "success";
                 return response;
             }

@@ -2,6 +2,7 @@ package io.resnetservice.web;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.resnetservice.model.ModelSpec;
+import io.resnetservice.repository.VersionStatus;
 import io.resnetservice.runtime.LoadedModel;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
@@ -12,6 +13,10 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelInfo(
         String name,
+        @Schema(description = "The version this description is of: the highest loaded, which unversioned routes use",
+                example = "1") String version,
+        @Schema(description = "Every version of the model the repository knows, with its state")
+                List<VersionStatus> versions,
         @Schema(example = "resnet") String architecture,
         @Schema(example = "18") int depth,
         @Schema(example = "textbook") String variant,
@@ -36,9 +41,9 @@ public record ModelInfo(
         @Schema(description = "Training and evaluation figures from the model folder's metrics.json")
                 Map<String, Object> metrics) {
 
-    static ModelInfo of(LoadedModel model, boolean isDefault) {
+    static ModelInfo of(LoadedModel model, String version, List<VersionStatus> versions, boolean isDefault) {
         ModelSpec spec = model.spec();
-        return new ModelInfo(spec.name(), spec.architecture(), spec.depth(),
+        return new ModelInfo(spec.name(), version, versions, spec.architecture(), spec.depth(),
                 spec.variant() == null ? null : spec.variant().name().toLowerCase(Locale.ROOT),
                 spec.format().name().toLowerCase(Locale.ROOT), model.parameterCount(),
                 List.of(spec.input().channels(), spec.input().height(), spec.input().width()),

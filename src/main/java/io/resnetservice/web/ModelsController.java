@@ -1,13 +1,15 @@
 package io.resnetservice.web;
 
-import io.resnetservice.runtime.LoadedModel;
+import io.resnetservice.repository.ModelRepository;
 import io.resnetservice.serving.ModelRegistry;
+import io.resnetservice.serving.ServedVersion;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
+import java.util.Optional;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -16,22 +18,24 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-/** What models the service holds. */
+/** What models the service holds: each one's highest loaded version, and the states of all its versions. */
 @RestController
 @RequestMapping(path = "/api/v1/models", produces = MediaType.APPLICATION_JSON_VALUE)
 @Tag(name = "Models", description = "The loaded models")
 public class ModelsController {
 
     private final ModelRegistry models;
+    private final ModelRepository repository;
 
-    public ModelsController(ModelRegistry models) {
+    public ModelsController(ModelRegistry models, ModelRepository repository) {
         this.models = models;
+        this.repository = repository;
     }
 
     @Operation(summary = "List the loaded models")
     @GetMapping
     public List<ModelInfo> list() {
-        return models.all().stream().map(this::info).toList();
+        return models.names().stream().map(this::info).flatMap(Optional::stream).toList();
     }
 
     @Operation(summary = "Describe one model")
@@ -40,11 +44,16 @@ public class ModelsController {
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @GetMapping("/{name}")
     public ModelInfo get(@PathVariable String name) {
-        return models.find(name).map(this::info).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND,
-                ProblemType.UNKNOWN_MODEL, "no model named \"" + name + "\""));
+        return info(name).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND,
+                ProblemType.UNKNOWN_MODEL, "no model named \"" + name + "\" is loaded"));
     }
 
-    private ModelInfo info(LoadedModel model) {
-        return ModelInfo.of(model, model == models.defaultModel());
+    private Optional<ModelInfo> info(String name) {
+        return models.acquire(name).map(lease -> {
+            try (ServedVersion.Lease held = lease) {
+                return ModelInfo.of(held.model(), held.version(), repository.versionsOf(name),
+                        name.equals(models.defaultName()));
+            }
+        });
     }
 }

@@ -39,7 +39,12 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(ApiException.class)
     ResponseEntity<ProblemDetail> api(ApiException e) {
-        return problem(e.status(), e.type(), e.getMessage());
+        ResponseEntity<ProblemDetail> problem = problem(e.status(), e.type(), e.getMessage());
+        if (e.status() != HttpStatus.SERVICE_UNAVAILABLE) {
+            return problem;
+        }
+        return ResponseEntity.status(problem.getStatusCode()).headers(problem.getHeaders())
+                .header(HttpHeaders.RETRY_AFTER, "5").body(problem.getBody());
     }
 
     /** 503 with Retry-After: the queue is full, the request waited too long, or we are shutting down. */

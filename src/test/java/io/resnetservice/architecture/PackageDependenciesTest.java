@@ -29,7 +29,8 @@ class PackageDependenciesTest {
         "image; org\\.springframework|io\\.resnetservice\\.(runtime|serving|web|config|training|preprocess)\\.",
         "preprocess; org\\.springframework|io\\.resnetservice\\.(runtime|serving|web|config|training)\\.",
         "training; io\\.resnetservice\\.(serving|web)\\.",
-        "serving; io\\.resnetservice\\.web\\."})
+        "serving; io\\.resnetservice\\.(web|repository)\\.",
+        "repository; io\\.resnetservice\\.(web|training)\\."})
     void packageUsesOnlyWhatItMay(String pkg, String forbidden) throws IOException {
         Pattern pattern = Pattern.compile(forbidden);
         List<String> violations = new ArrayList<>();

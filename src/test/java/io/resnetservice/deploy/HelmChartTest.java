@@ -172,6 +172,11 @@ class HelmChartTest extends RandomModelServiceTest {
         assertTrue(container.getEnv().stream().anyMatch(e -> e.getName().equals("RESNET_MODEL_DIR")));
         assertTrue(container.getEnv().stream().anyMatch(e -> e.getName().equals("RESNET_SECURITY_API_KEYS")
                 && e.getValueFrom().getSecretKeyRef().getName().equals("resnet-api-keys")));
+        assertTrue(container.getEnv().stream().anyMatch(e -> e.getName().equals("RESNET_SECURITY_ADMIN_KEYS")
+                && e.getValueFrom().getSecretKeyRef().getName().equals("resnet-admin-keys")
+                && e.getValueFrom().getSecretKeyRef().getKey().equals("admin-keys")));
+        assertEquals("30s", env(container, "RESNET_MODEL_POLL_INTERVAL"));
+        assertEquals("latest:2", env(container, "RESNET_MODEL_VERSION_POLICY"));
         assertEquals("gpu", container.getEnv().stream().filter(e -> e.getName().equals("RESNET_DEVICE"))
                 .findFirst().orElseThrow().getValue());
         assertEquals("http://otel-collector.observability:4318/v1/traces", env(container,
@@ -234,7 +239,8 @@ class HelmChartTest extends RandomModelServiceTest {
                     "the default selector scopes the rule to the release: " + r.get("expr").asText());
         }
         assertEquals(Set.of("ResnetServiceServerErrors", "ResnetServiceOverloaded", "ResnetServiceSlow",
-                "ResnetServiceQueueNearCapacity", "ResnetServiceNotReady", "ResnetServiceMemoryNearLimit"), alerts);
+                "ResnetServiceQueueNearCapacity", "ResnetServiceNotReady", "ResnetServiceMemoryNearLimit",
+                "ResnetServiceModelLoadFailed"), alerts);
         assertTrue(queries.get("alert ResnetServiceSlow").contains("> 1.5"), "thresholds come from the values");
 
         Set<String> read = new LinkedHashSet<>();
@@ -250,7 +256,8 @@ class HelmChartTest extends RandomModelServiceTest {
         assertTrue(read.containsAll(List.of("inference_requests_seconds_bucket", "http_server_requests_seconds_count",
                 "inference_queue_depth", "inference_queue_seconds_bucket", "inference_batch_size_images_bucket",
                 "inference_forward_seconds_bucket", "inference_images_total", "jvm_memory_used_bytes",
-                "process_memory_resident_bytes", "model_load_seconds", "service_ready")), "the dashboard's panels: " + read);
+                "process_memory_resident_bytes", "model_load_seconds", "service_ready", "model_versions",
+                "model_repository_loads_total")), "the dashboard's panels: " + read);
         assertTrue(scrape.lines().anyMatch(l -> l.startsWith("service_ready{") && l.contains("application=\"resnet-service\"")
                 && l.endsWith(" 1.0")), "the running service reports itself ready, with the label the queries select on");
     }

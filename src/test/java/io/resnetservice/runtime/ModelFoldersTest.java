@@ -10,6 +10,7 @@ import io.resnetservice.support.TestModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,5 +55,24 @@ class ModelFoldersTest {
         Files.createDirectories(empty.resolve("no-model"));
         assertEquals("resnet.model-dir " + empty + " holds no folder with a model.json",
                 assertThrows(ModelLoadException.class, () -> ModelFolders.in(empty)).getMessage());
+    }
+
+    @Test
+    void versionsAreNumberedFoldersAndAFlatFolderIsVersionOne(@TempDir Path repository) throws IOException {
+        copyAs(repository.resolve("flat"), "", "flat");
+        Files.createDirectories(repository.resolve("versioned"));
+        copyAs(repository.resolve("versioned"), "1", "versioned");
+        copyAs(repository.resolve("versioned"), "10", "versioned");
+        Files.createDirectories(repository.resolve("versioned").resolve("3")); // being copied: no model.json yet
+        Files.createDirectories(repository.resolve("versioned").resolve("02")); // not a version: a leading zero
+        Files.createDirectories(repository.resolve("versioned").resolve("latest"));
+        copyAs(repository.resolve("grown"), "", "grown");
+        copyAs(repository.resolve("grown"), "2", "grown");
+        var versions = ModelFolders.versions(repository);
+        assertEquals(List.of("flat 1 true true", "grown 1 true true", "grown 2 false true", "versioned 1 false true",
+                "versioned 3 false false", "versioned 10 false true"), versions.stream()
+                .map(v -> v.model() + " " + v.version() + " " + v.flat() + " " + v.complete()).toList());
+        assertEquals(repository.resolve("versioned").resolve("10"), versions.get(5).path());
+        assertEquals(repository.resolve("grown"), versions.get(1).path(), "a flat folder's own files are version 1");
     }
 }

@@ -31,11 +31,12 @@ class ServiceMetersTest {
         ResnetProperties properties = new Binder(new MapConfigurationPropertySource(Map.of(
                 "resnet.model-dir", StartupChoicesTest.ONE.getParent().toString(), "resnet.device", "cpu")))
                 .bindOrCreate("resnet", ResnetProperties.class);
-        ModelRegistry models = new ModelRegistry(properties);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ModelExecutors executors = new ModelExecutors(properties, registry, StageSpans.OFF, new ServiceLoad());
+        ModelRegistry models = new ModelRegistry(properties, executors);
         try {
-            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             InferenceMetrics metrics = new InferenceMetrics(registry, models);
-            LoadedModel model = models.defaultModel();
+            LoadedModel model = models.all().iterator().next();
             assertEquals(model.loadSeconds(), registry.get("model.load.seconds").tag("model", model.name()).gauge().value());
             assertEquals("seconds", registry.get("model.load.seconds").gauge().getId().getBaseUnit());
 
@@ -87,12 +88,14 @@ class ServiceMetersTest {
             availability.onApplicationEvent(new AvailabilityChangeEvent<>(this, ReadinessState.REFUSING_TRAFFIC));
             assertEquals(0, registry.get("service.ready").gauge().value());
 
-            ModelExecutors executors = new ModelExecutors(models, properties, registry, StageSpans.OFF, new ServiceLoad());
             float[] input = new float[784];
-            assertArrayEquals(model.forward(input, 1)[0], executors.of(model).submit(input, 1).probabilities()[0], 1e-5f);
+            BatchingExecutor executor = executors.of(model);
+            assertArrayEquals(model.forward(input, 1)[0], executor.submit(input, 1).probabilities()[0], 1e-5f);
+            assertEquals(1, registry.get("inference.forward").tags("model", model.name(), "version", "1").timer().count(),
+                    "a version's meters carry its version");
             executors.destroy();
             assertEquals("the service is shutting down", assertThrows(BatchingExecutor.OverloadedException.class,
-                    () -> executors.of(model).submit(input, 1)).getMessage());
+                    () -> executor.submit(input, 1)).getMessage());
         } finally {
             models.destroy();
         }

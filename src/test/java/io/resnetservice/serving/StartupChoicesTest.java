@@ -65,11 +65,11 @@ class StartupChoicesTest {
         try (ConfigurableApplicationContext context = start("resnet.model-dir=" + repository,
                 "resnet.default-model=second")) {
             ModelRegistry registry = context.getBean(ModelRegistry.class);
-            assertEquals("second", registry.defaultModel().name());
+            assertEquals("second", registry.defaultName());
             assertEquals(2, registry.all().size());
         }
         try (ConfigurableApplicationContext context = start("resnet.model-dir=" + repository)) {
-            assertEquals("first", context.getBean(ModelRegistry.class).defaultModel().name(),
+            assertEquals("first", context.getBean(ModelRegistry.class).defaultName(),
                     "without a setting: the first folder by name");
         }
     }

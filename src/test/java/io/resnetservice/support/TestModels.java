@@ -52,6 +52,17 @@ public final class TestModels {
         }
     }
 
+    /** A new random textbook ResNet-18 for 1x28x28 input written to {@code dir} as model {@code name}. */
+    public static Path writeRandomFashion(Path dir, String name) throws IOException {
+        ModelSpec spec = fashionSpec(name);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block block = ResNet.build(ResNetArchitecture.RESNET_18, ResNetVariant.TEXTBOOK, 10);
+            ModelFolder.initialize(block, manager, spec.input());
+            ModelFolder.write(dir, spec, FashionMnist.LABELS, block);
+        }
+        return dir;
+    }
+
     /** A copy of model folder {@code source}'s files in {@code dir} (created), to edit its model.json. */
     public static Path copyFolder(Path source, Path dir) throws IOException {
         Files.createDirectories(dir);

@@ -7,6 +7,8 @@ import io.resnetservice.runtime.Outputs;
 import io.resnetservice.serving.ClassificationService;
 import io.resnetservice.serving.MemoryBudget;
 import io.resnetservice.serving.ModelRegistry;
+import io.resnetservice.serving.ModelVersions;
+import io.resnetservice.serving.ServedVersion;
 import io.resnetservice.serving.Prediction;
 import io.resnetservice.serving.TopK;
 import io.swagger.v3.oas.annotations.Operation;
@@ -52,6 +54,7 @@ public class V2Controller {
     private final ClassificationService classifier;
     private final ApplicationAvailability availability;
     private final ResnetProperties.Limits limits;
+    private final boolean repositoryOpen;
 
     public V2Controller(ModelRegistry models, ClassificationService classifier, ApplicationAvailability availability,
             ResnetProperties properties) {
@@ -59,12 +62,14 @@ public class V2Controller {
         this.classifier = classifier;
         this.availability = availability;
         this.limits = properties.limits();
+        this.repositoryOpen = !properties.security().effectiveAdminKeys().isEmpty();
     }
 
     @Operation(summary = "Server metadata")
     @GetMapping
     public Map<String, Object> server() {
-        return Map.of("name", "resnet-service", "version", version(), "extensions", List.of("classification"));
+        return Map.of("name", "resnet-service", "version", version(), "extensions", repositoryOpen
+                ? List.of("classification", "model_repository") : List.of("classification"));
     }
 
     @Operation(summary = "Liveness, the same state as /actuator/health/liveness")
@@ -84,11 +89,17 @@ public class V2Controller {
     @Operation(summary = "Model metadata: input and output names, datatypes and shapes (-1: any batch size)")
     @GetMapping({"/models/{name}", "/models/{name}/versions/{version}"})
     public Map<String, Object> metadata(@PathVariable String name, @PathVariable(required = false) String version) {
-        LoadedModel model = model(name, version);
+        try (ServedVersion.Lease lease = model(name, version)) {
+            return metadata(lease);
+        }
+    }
+
+    private Map<String, Object> metadata(ServedVersion.Lease lease) {
+        LoadedModel model = lease.model();
         var in = model.spec().input();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("name", model.name());
-        body.put("versions", List.of("1"));
+        body.put("versions", models.versions(model.name()).stream().map(v -> Long.toString(v.version())).toList());
         body.put("platform", model.spec().format() == ModelSpec.Format.TORCHSCRIPT
                 ? "pytorch_torchscript" : "djl_pytorch");
         body.put("inputs", List.of(
@@ -108,10 +119,11 @@ public class V2Controller {
     @GetMapping({"/models/{name}/ready", "/models/{name}/versions/{version}/ready"})
     public ResponseEntity<Map<String, Object>> modelReady(@PathVariable String name,
             @PathVariable(required = false) String version) {
-        LoadedModel model = model(name, version);
-        boolean ready = isReady();
-        return ResponseEntity.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
-                .body(Map.of("name", model.name(), "ready", ready));
+        try (ServedVersion.Lease lease = model(name, version)) {
+            boolean ready = isReady();
+            return ResponseEntity.status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
+                    .body(Map.of("name", lease.model().name(), "ready", ready));
+        }
     }
 
     @Operation(summary = "Inference: an FP32 tensor [N,C,H,W] named \"input\", or a BYTES tensor [N] named \"image\" "
@@ -122,7 +134,13 @@ public class V2Controller {
             @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, description = "An inference"
                     + " request of the Open Inference Protocol (JSON), at most resnet.limits.max-request-bytes",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE)) HttpServletRequest http) {
-        LoadedModel model = model(name, version);
+        try (ServedVersion.Lease lease = model(name, version)) {
+            return infer(lease, http);
+        }
+    }
+
+    private Map<String, Object> infer(ServedVersion.Lease lease, HttpServletRequest http) {
+        LoadedModel model = lease.model();
         List<String> available = outputNames(model);
         long limit = limits.maxRequestBytes().toBytes();
         long declared = http.getContentLengthLong();
@@ -141,7 +159,7 @@ public class V2Controller {
 
         Map<String, Object> response = new LinkedHashMap<>();
         response.put("model_name", model.name());
-        response.put("model_version", "1");
+        response.put("model_version", lease.version());
         if (request.id() != null) {
             response.put("id", request.id());
         }
@@ -230,13 +248,15 @@ public class V2Controller {
         return out;
     }
 
-    private LoadedModel model(String name, String version) {
-        LoadedModel model = models.find(name)
-                .orElseThrow(() -> new V2Exception(HttpStatus.NOT_FOUND, "unknown model \"" + name + "\""));
-        if (version != null && !"1".equals(version)) {
+    /** That version of the model (null: its highest), held for this request. */
+    private ServedVersion.Lease model(String name, String version) {
+        Long number = version == null ? null : ModelVersions.parse(version);
+        if (version != null && number == null) {
             throw new V2Exception(HttpStatus.NOT_FOUND, "model \"" + name + "\" has no version \"" + version + "\"");
         }
-        return model;
+        return models.acquire(name, number).orElseThrow(() -> new V2Exception(HttpStatus.NOT_FOUND,
+                version == null ? "unknown model \"" + name + "\""
+                        : "model \"" + name + "\" has no loaded version \"" + version + "\""));
     }
 
     private boolean isReady() {
