@@ -15,6 +15,8 @@ POLL=${POLL:-1s}
 PORT=${PORT:-18090}
 OUT=bench/results/$(date -u +%Y-%m-%d)-swap.txt
 WORK=$(mktemp -d)
+export OMP_WAIT_POLICY=PASSIVE
+export MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=67108864 MALLOC_ARENA_MAX=2
 trap '[ -f "$WORK/pid" ] && kill "$(cat "$WORK/pid")" 2>/dev/null; rm -rf "$WORK"' EXIT
 
 ./mvnw -q -B -DskipTests package
