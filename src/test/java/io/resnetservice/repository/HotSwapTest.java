@@ -137,7 +137,7 @@ class HotSwapTest {
             assertEquals(List.of(), back, "once version 2 answered, every later request is answered by it");
             assertTrue(switchSeconds < 2 * POLL_MS / 1000.0 + 10, "switched " + switchSeconds + " s after the rename");
             assertTrue(reason.startsWith("failed to load: "), reason);
-            System.out.printf("hot swap: %d answers, all 200; version 2 answered %.2f s after the rename (poll %d ms); "
+            System.out.printf(java.util.Locale.ROOT, "hot swap: %d answers, all 200; version 2 answered %.2f s after the rename (poll %d ms); "
                     + "version 3: %s%n", all.size(), switchSeconds, POLL_MS, reason);
 
             long deadline = System.currentTimeMillis() + 30_000;
