@@ -46,14 +46,25 @@ public final class BatchingExecutor implements AutoCloseable {
     /** Why a request was not computed: the queue was full, its deadline passed, or we are stopping. */
     public static final class OverloadedException extends RuntimeException {
         private final Duration retryAfter;
+        private final boolean stopping;
 
         OverloadedException(String message, Duration retryAfter) {
+            this(message, retryAfter, false);
+        }
+
+        private OverloadedException(String message, Duration retryAfter, boolean stopping) {
             super(message);
             this.retryAfter = retryAfter;
+            this.stopping = stopping;
         }
 
         public Duration retryAfter() {
             return retryAfter;
+        }
+
+        /** The service is shutting down (rather than busy): another replica should be asked. */
+        public boolean stopping() {
+            return stopping;
         }
     }
 
@@ -170,7 +181,7 @@ public final class BatchingExecutor implements AutoCloseable {
     /** The model's outputs for {@code images} preprocessed images; blocks until they are computed. */
     public Outputs submit(float[] input, int images) {
         if (!accepting) {
-            throw new OverloadedException("the service is shutting down", Duration.ofSeconds(1));
+            throw new OverloadedException("the service is shutting down", Duration.ofSeconds(1), true);
         }
         if (!settings.enabled()) {
             return spans.inChild(FORWARD_SPAN, () -> timedForward(List.of(input), images));

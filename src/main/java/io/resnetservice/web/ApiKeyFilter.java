@@ -1,14 +1,12 @@
 package io.resnetservice.web;
 
 import io.resnetservice.config.ResnetProperties;
+import io.resnetservice.security.ApiKeys;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.util.List;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
@@ -30,18 +28,12 @@ public class ApiKeyFilter extends OncePerRequestFilter {
 
     static final String REPOSITORY = "/v2/repository";
 
-    private final List<byte[]> keys;
-    private final List<byte[]> adminKeys;
+    private final ApiKeys keys;
     private final TraceIds traceIds;
 
     public ApiKeyFilter(ResnetProperties properties, TraceIds traceIds) {
         this.traceIds = traceIds;
-        this.keys = bytes(properties.security().apiKeys());
-        this.adminKeys = bytes(properties.security().adminKeys());
-    }
-
-    private static List<byte[]> bytes(List<String> keys) {
-        return keys.stream().filter(k -> !k.isBlank()).map(k -> k.getBytes(StandardCharsets.UTF_8)).toList();
+        this.keys = new ApiKeys(properties.security());
     }
 
     @Override
@@ -51,7 +43,7 @@ public class ApiKeyFilter extends OncePerRequestFilter {
             return false; // without admin keys the routes do not exist; with them, only they open them
         }
         boolean inference = path.startsWith("/api/") || (path.startsWith("/v2") && !path.startsWith("/v2/health"));
-        return keys.isEmpty() || !inference;
+        return keys.inferenceOpen() || !inference;
     }
 
     private static String path(HttpServletRequest request) {
@@ -73,11 +65,12 @@ public class ApiKeyFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        String presented = presented(request);
+        String presented = ApiKeys.presented(request.getHeader("X-API-Key"), request.getHeader("Authorization"));
         if (repository(path(request))) {
-            if (adminKeys.isEmpty()) {
+            ApiKeys.Access access = keys.of(presented);
+            if (!keys.repositoryOpen()) {
                 chain.doFilter(request, response); // no such routes: the 404 of any unknown path
-            } else if (matches(adminKeys, presented)) {
+            } else if (access == ApiKeys.Access.ADMIN) {
                 if (dotOrEncodedSegments(request.getRequestURI())) {
                     // The server would resolve "..", "." and escapes before routing: refuse them as sent.
                     refuse(response, HttpStatus.BAD_REQUEST, "bad-model-name", "Bad model name",
@@ -85,7 +78,7 @@ public class ApiKeyFilter extends OncePerRequestFilter {
                 } else {
                     chain.doFilter(request, response);
                 }
-            } else if (matches(keys, presented)) {
+            } else if (access == ApiKeys.Access.INFERENCE) {
                 refuse(response, HttpStatus.FORBIDDEN, "forbidden", "Forbidden",
                         "the model repository needs an admin key (resnet.security.admin-keys), not an inference key");
             } else {
@@ -94,7 +87,7 @@ public class ApiKeyFilter extends OncePerRequestFilter {
             }
             return;
         }
-        if (matches(keys, presented)) {
+        if (keys.inference(presented)) {
             chain.doFilter(request, response);
             return;
         }
@@ -113,27 +106,5 @@ public class ApiKeyFilter extends OncePerRequestFilter {
         response.getWriter().write("{\"type\":\"/problems/" + type + "\",\"title\":\"" + title + "\",\"status\":"
                 + status.value() + ",\"detail\":\"" + detail + "\""
                 + (traceId == null ? "" : ",\"" + TraceIds.MEMBER + "\":\"" + traceId + "\"") + "}");
-    }
-
-    private static String presented(HttpServletRequest request) {
-        String key = request.getHeader("X-API-Key");
-        if (key != null) {
-            return key;
-        }
-        String auth = request.getHeader("Authorization");
-        return auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : null;
-    }
-
-    private static boolean matches(List<byte[]> keys, String presented) {
-        if (presented == null) {
-            return false;
-        }
-        byte[] candidate = presented.getBytes(StandardCharsets.UTF_8);
-        boolean match = false;
-        for (byte[] key : keys) {
-            // Constant time per key, so response timing does not reveal how much of a key was right.
-            match |= MessageDigest.isEqual(key, candidate);
-        }
-        return match;
     }
 }

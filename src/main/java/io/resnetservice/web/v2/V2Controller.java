@@ -1,16 +1,14 @@
 package io.resnetservice.web.v2;
 
 import io.resnetservice.config.ResnetProperties;
-import io.resnetservice.model.ModelSpec;
 import io.resnetservice.runtime.LoadedModel;
 import io.resnetservice.runtime.Outputs;
 import io.resnetservice.serving.ClassificationService;
 import io.resnetservice.serving.MemoryBudget;
+import io.resnetservice.serving.OpenInference;
 import io.resnetservice.serving.ModelRegistry;
 import io.resnetservice.serving.ModelVersions;
 import io.resnetservice.serving.ServedVersion;
-import io.resnetservice.serving.Prediction;
-import io.resnetservice.serving.TopK;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -20,7 +18,6 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.springframework.boot.availability.ApplicationAvailability;
 import org.springframework.boot.availability.LivenessState;
@@ -44,11 +41,11 @@ import org.springframework.web.bind.annotation.RestController;
 @Tag(name = "Open Inference Protocol (v2)", description = "KServe / Triton compatible REST endpoints")
 public class V2Controller {
 
-    static final String TENSOR_INPUT = "input";
-    static final String IMAGE_INPUT = "image";
-    static final String OUTPUT = "probabilities";
-    static final String OOD_SCORE_OUTPUT = "ood_score";
-    static final String OOD_OUTPUT = "out_of_distribution";
+    static final String TENSOR_INPUT = OpenInference.TENSOR_INPUT;
+    static final String IMAGE_INPUT = OpenInference.IMAGE_INPUT;
+    static final String OUTPUT = OpenInference.OUTPUT;
+    static final String OOD_SCORE_OUTPUT = OpenInference.OOD_SCORE_OUTPUT;
+    static final String OOD_OUTPUT = OpenInference.OOD_OUTPUT;
 
     private final ModelRegistry models;
     private final ClassificationService classifier;
@@ -68,8 +65,8 @@ public class V2Controller {
     @Operation(summary = "Server metadata")
     @GetMapping
     public Map<String, Object> server() {
-        return Map.of("name", "resnet-service", "version", version(), "extensions", repositoryOpen
-                ? List.of("classification", "model_repository") : List.of("classification"));
+        return Map.of("name", OpenInference.SERVER_NAME, "version", OpenInference.serverVersion(),
+                "extensions", OpenInference.extensions(repositoryOpen));
     }
 
     @Operation(summary = "Liveness, the same state as /actuator/health/liveness")
@@ -96,22 +93,12 @@ public class V2Controller {
 
     private Map<String, Object> metadata(ServedVersion.Lease lease) {
         LoadedModel model = lease.model();
-        var in = model.spec().input();
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("name", model.name());
         body.put("versions", models.versions(model.name()).stream().map(v -> Long.toString(v.version())).toList());
-        body.put("platform", model.spec().format() == ModelSpec.Format.TORCHSCRIPT
-                ? "pytorch_torchscript" : "djl_pytorch");
-        body.put("inputs", List.of(
-                tensor(TENSOR_INPUT, "FP32", List.of(-1, in.channels(), in.height(), in.width())),
-                tensor(IMAGE_INPUT, "BYTES", List.of(-1))));
-        List<Map<String, Object>> outputs = new ArrayList<>();
-        outputs.add(tensor(OUTPUT, "FP32", List.of(-1, model.labels().size())));
-        if (model.outOfDistribution().isPresent()) {
-            outputs.add(tensor(OOD_SCORE_OUTPUT, "FP32", List.of(-1)));
-            outputs.add(tensor(OOD_OUTPUT, "BOOL", List.of(-1)));
-        }
-        body.put("outputs", outputs);
+        body.put("platform", OpenInference.platform(model));
+        body.put("inputs", OpenInference.inputs(model).stream().map(V2Controller::tensor).toList());
+        body.put("outputs", OpenInference.outputs(model).stream().map(V2Controller::tensor).toList());
         return body;
     }
 
@@ -171,7 +158,7 @@ public class V2Controller {
             out.add(switch (output) {
                 case OUTPUT -> output(model, outputs.probabilities(), request.classification());
                 case OOD_SCORE_OUTPUT -> oodScores(outputs.oodScores());
-                default -> outOfDistribution(outputs.oodScores(), model.spec().outOfDistribution().threshold());
+                default -> outOfDistribution(OpenInference.outOfDistribution(model, outputs.oodScores()));
             });
         }
         response.put("outputs", out);
@@ -191,11 +178,8 @@ public class V2Controller {
         }
     }
 
-    /** probabilities, and for a model with fitted statistics ood_score and out_of_distribution. */
     static List<String> outputNames(LoadedModel model) {
-        return model.outOfDistribution().isPresent()
-                ? List.of(OUTPUT, OOD_SCORE_OUTPUT, OOD_OUTPUT)
-                : List.of(OUTPUT);
+        return OpenInference.outputNames(model);
     }
 
     private static Map<String, Object> oodScores(float[] scores) {
@@ -204,12 +188,8 @@ public class V2Controller {
         return out;
     }
 
-    private static Map<String, Object> outOfDistribution(float[] scores, double threshold) {
-        List<Boolean> flags = new ArrayList<>(scores.length);
-        for (float score : scores) {
-            flags.add(score > threshold);
-        }
-        Map<String, Object> out = tensor(OOD_OUTPUT, "BOOL", List.of(scores.length));
+    private static Map<String, Object> outOfDistribution(boolean[] flags) {
+        Map<String, Object> out = tensor(OOD_OUTPUT, "BOOL", List.of(flags.length));
         out.put("data", flags);
         return out;
     }
@@ -227,20 +207,12 @@ public class V2Controller {
         out.put("name", OUTPUT);
         if (classification > 0) {
             int k = Math.min(classification, classes);
-            List<String> data = new ArrayList<>(n * k);
-            for (float[] row : probabilities) {
-                for (Prediction p : TopK.of(row, model.labels(), k)) {
-                    data.add(String.format(Locale.ROOT, "%f:%d:%s", p.probability(), p.index(), p.label()));
-                }
-            }
+            List<String> data = OpenInference.classification(model, probabilities, k);
             out.put("datatype", "BYTES");
             out.put("shape", List.of(n, k));
             out.put("data", data);
         } else {
-            float[] data = new float[n * classes];
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(probabilities[i], 0, data, i * classes, classes);
-            }
+            float[] data = OpenInference.flatten(probabilities, classes);
             out.put("datatype", "FP32");
             out.put("shape", List.of(n, classes));
             out.put("data", data);
@@ -263,16 +235,15 @@ public class V2Controller {
         return availability.getReadinessState() == ReadinessState.ACCEPTING_TRAFFIC;
     }
 
+    private static Map<String, Object> tensor(OpenInference.Tensor t) {
+        return tensor(t.name(), t.datatype(), t.shape());
+    }
+
     private static Map<String, Object> tensor(String name, String datatype, List<Integer> shape) {
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("name", name);
         t.put("datatype", datatype);
         t.put("shape", shape);
         return t;
-    }
-
-    private static String version() {
-        String v = V2Controller.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
     }
 }
