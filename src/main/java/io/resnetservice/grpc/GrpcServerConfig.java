@@ -24,6 +24,11 @@ import org.springframework.grpc.server.ServerBuilderCustomizer;
 public class GrpcServerConfig {
 
     @Bean
+    static GrpcShutdownOrder grpcShutdownOrder() {
+        return new GrpcShutdownOrder();
+    }
+
+    @Bean
     @Order(Ordered.LOWEST_PRECEDENCE)
     <T extends ServerBuilder<T>> ServerBuilderCustomizer<T> messageSizeFromLimits(ResnetProperties properties) {
         int limit = (int) Math.min(Integer.MAX_VALUE, properties.limits().maxRequestBytes().toBytes());

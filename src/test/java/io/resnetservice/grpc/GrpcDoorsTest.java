@@ -29,6 +29,7 @@ import io.resnetservice.grpc.v2.RepositoryModelLoadRequest;
 import io.resnetservice.grpc.v2.RepositoryModelUnloadRequest;
 import io.resnetservice.grpc.v2.ServerLiveRequest;
 import io.resnetservice.grpc.v2.ServerReadyRequest;
+import io.resnetservice.serving.DrainNotice;
 import io.resnetservice.serving.ServiceLoad;
 import io.resnetservice.support.Http;
 import io.resnetservice.support.TempDirs;
@@ -38,6 +39,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
@@ -48,6 +50,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.grpc.server.lifecycle.GrpcServerLifecycle;
@@ -100,6 +103,8 @@ class GrpcDoorsTest {
     MeterRegistry registry;
     @Autowired
     ServiceLoad load;
+    @Autowired
+    ConfigurableListableBeanFactory beans;
 
     ManagedChannel channel;
 
@@ -245,6 +250,17 @@ class GrpcDoorsTest {
         assertEquals(1, batches.count() - passesBefore, "one forward pass for both");
         assertEquals(2.0, batches.totalAmount() - imagesBefore, 1e-9, "of both images");
         assertEquals(0, load.requestsInFlight(), "both answered");
+    }
+
+    @Test
+    void theDrainNoticeStopsBeforeTheGrpcServer() {
+        // Lifecycle beans of one phase stop their dependents first (GracefulShutdownIT shows the effect).
+        String[] servers = beans.getBeanNamesForType(GrpcServerLifecycle.class);
+        String[] notices = beans.getBeanNamesForType(DrainNotice.class);
+        assertEquals(1, servers.length);
+        assertEquals(1, notices.length);
+        assertTrue(Arrays.asList(beans.getDependentBeans(servers[0])).contains(notices[0]),
+                "the drain notice depends on the gRPC server: " + Arrays.toString(beans.getDependentBeans(servers[0])));
     }
 
     @Test

@@ -57,7 +57,8 @@ class ContainerLayoutIT {
         int port = GracefulShutdownIT.freePort();
         Path log = tmp.resolve("run.log");
         ProcessBuilder builder = new ProcessBuilder(runtime.resolve("bin/java").toString(), "-Dai.djl.offline=true",
-                "org.springframework.boot.loader.launch.JarLauncher", "--server.port=" + port, "--resnet.device=cpu")
+                "org.springframework.boot.loader.launch.JarLauncher", "--server.port=" + port, "--spring.grpc.server.port=0",
+                "--resnet.device=cpu")
                 .directory(app.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("PYTORCH_LIBRARY_PATH", libtorch.toString());
         builder.environment().put("DJL_CACHE_DIR", cache.toString());

@@ -3,6 +3,16 @@ package io.resnetservice.robustness;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.NettyChannelBuilder;
+import io.resnetservice.grpc.v2.GRPCInferenceServiceGrpc;
+import io.resnetservice.grpc.v2.ModelInferRequest;
 import io.resnetservice.support.Multipart;
 import io.resnetservice.support.TestImages;
 import io.resnetservice.support.TestModels;
@@ -21,16 +31,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * SIGTERM to the packaged jar under load: readiness answers 503 at once, accepted requests finish, the
- * process exits.
+ * SIGTERM to the packaged jar under HTTP and gRPC load: readiness (and gRPC health) go down at once,
+ * accepted requests and RPCs finish, later RPCs are UNAVAILABLE, the process exits.
  */
 class GracefulShutdownIT {
 
@@ -48,14 +63,16 @@ class GracefulShutdownIT {
         assertTrue(Files.exists(jar), "package the jar first: " + jar);
         Path models = TestModels.repositoryWithRandomFashionModel();
         int port = freePort();
+        int grpcPort = freePort();
         Path log = Files.createTempFile("resnet-shutdown", ".log");
         Process app = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dai.djl.offline=true", "-jar", jar.toString(), "--server.port=" + port,
+                "-Dai.djl.offline=true", "-jar", jar.toString(), "--server.port=" + port, "--spring.grpc.server.port=" + grpcPort,
                 "--resnet.model-dir=" + models, "--resnet.device=cpu",
                 "--spring.lifecycle.timeout-per-shutdown-phase=" + SHUTDOWN_PHASE_SECONDS + "s")
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         String base = "http://localhost:" + port;
+        ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", grpcPort).usePlaintext().build();
         try {
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (status(client, base + "/actuator/health/readiness") != 200) {
@@ -107,9 +124,45 @@ class GracefulShutdownIT {
                 thread.start();
                 load.add(thread);
             }
+            ModelInferRequest.InferInputTensor.Builder input = ModelInferRequest.InferInputTensor.newBuilder()
+                    .setName("image").setDatatype("BYTES").addShape(4);
+            for (int i = 0; i < 4; i++) {
+                input.getContentsBuilder().addBytesContents(ByteString.copyFrom(TestImages.png(TestImages.grey(28, 28, i))));
+            }
+            ModelInferRequest rpc = ModelInferRequest.newBuilder().setModelName(TestModels.NAME).addInputs(input).build();
+            // One RPC before the load threads: this JVM's own gRPC client takes seconds to start.
+            GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS).modelInfer(rpc);
+            AtomicLong sigtermAt = new AtomicLong(Long.MAX_VALUE);
+            ConcurrentLinkedQueue<Status.Code> rpcCodes = new ConcurrentLinkedQueue<>();
+            AtomicInteger servedAfterSigterm = new AtomicInteger();
+            for (int t = 0; t < 3; t++) {
+                Thread thread = new Thread(() -> {
+                    while (running.get()) {
+                        Status.Code code;
+                        try {
+                            GRPCInferenceServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                                    .modelInfer(rpc);
+                            code = Status.Code.OK;
+                        } catch (StatusRuntimeException e) {
+                            code = e.getStatus().getCode();
+                        }
+                        rpcCodes.add(code);
+                        if (code == Status.Code.OK && System.nanoTime() > sigtermAt.get()) {
+                            servedAfterSigterm.incrementAndGet();
+                        }
+                        if (code != Status.Code.OK) {
+                            sleep(20);
+                        }
+                    }
+                });
+                thread.start();
+                load.add(thread);
+            }
             Thread.sleep(2000);
             int servedBefore = statuses.size();
+            int rpcsBefore = rpcCodes.size();
             long sigterm = System.nanoTime();
+            sigtermAt.set(sigterm);
             app.destroy(); // SIGTERM
             long readinessDown = -1;
             int readinessAnswer = 0;
@@ -122,6 +175,8 @@ class GracefulShutdownIT {
                 }
                 Thread.sleep(20);
             }
+            HealthCheckResponse.ServingStatus grpcHealth = readinessDown < 0 ? null : HealthGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(2, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance()).getStatus();
             // Probed again on fresh connections through the first second of the notice: still 503, not refused.
             List<Integer> noticeAnswers = new ArrayList<>();
             long noticeUntil = sigterm + TimeUnit.MILLISECONDS.toNanos(1000);
@@ -136,13 +191,21 @@ class GracefulShutdownIT {
                 thread.join(35_000);
             }
             long failures = statuses.stream().filter(s -> s != 200).count();
+            Map<Status.Code, Long> rpcOutcomes = rpcCodes.stream()
+                    .collect(Collectors.groupingBy(c -> c, () -> new EnumMap<>(Status.Code.class), Collectors.counting()));
+            System.out.printf(Locale.ROOT, "graceful shutdown, gRPC: %s (%d before SIGTERM, %d served after it);"
+                    + " health during the notice %s%n", rpcOutcomes, rpcsBefore, servedAfterSigterm.get(), grpcHealth);
             System.out.printf(Locale.ROOT, "graceful shutdown: %d requests answered (%d before SIGTERM), %d failed, %d not accepted,"
                     + " %d closed unanswered, %d broken after acceptance; readiness %s after %d ms, then %s;"
                     + " exit after %d ms (code %s)%n",
                     statuses.size(), servedBefore, failures, notAccepted.size(), closedUnanswered.size(), broken.size(),
                     readinessAnswer == -1 ? "refused" : "answered " + readinessAnswer, readinessDown, noticeAnswers, exitMillis,
                     exited ? app.exitValue() : "none");
-            assertTrue(servedBefore > 0, "the load ran");
+            assertTrue(servedBefore > 0 && rpcsBefore > 0, "the load ran");
+            assertEquals(HealthCheckResponse.ServingStatus.NOT_SERVING, grpcHealth, "gRPC health follows readiness at once");
+            assertTrue(servedAfterSigterm.get() > 0, "RPCs were still served through the drain notice: " + rpcOutcomes);
+            assertTrue(rpcCodes.stream().allMatch(c -> c == Status.Code.OK || c == Status.Code.UNAVAILABLE),
+                    "every RPC was answered, or refused as UNAVAILABLE once the server shut down: " + rpcOutcomes);
             assertTrue(readinessDown >= 0 && readinessDown < 1000, "readiness went down at once: " + readinessDown);
             assertTrue(exited, "the process exited within the shutdown phase");
             assertEquals(143, app.exitValue(), "the JVM ended by its SIGTERM (128 + 15), not a crash or a kill");
@@ -157,6 +220,7 @@ class GracefulShutdownIT {
             assertTrue(!noticeAnswers.isEmpty() && noticeAnswers.stream().allMatch(a -> a == 503),
                     "readiness answered 503 on new connections through the drain notice: " + noticeAnswers);
         } finally {
+            channel.shutdownNow();
             app.destroyForcibly();
         }
     }

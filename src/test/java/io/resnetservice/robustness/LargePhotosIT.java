@@ -74,7 +74,7 @@ class LargePhotosIT {
                 "-XX:MaxRAM=3g", "-XX:MaxRAMPercentage=50", "-XX:G1HeapRegionSize=4m", "-XX:GCTimeRatio=4", "-XX:+ExitOnOutOfMemoryError",
                 "-Xlog:gc:file=" + gc,
                 "-Dai.djl.offline=true", "-Dresnet.turbojpeg.disabled=" + turboOff,
-                "-jar", jar.toString(), "--server.port=" + port, "--resnet.device=cpu")
+                "-jar", jar.toString(), "--server.port=" + port, "--spring.grpc.server.port=0", "--resnet.device=cpu")
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         String base = "http://localhost:" + port;

@@ -97,7 +97,7 @@ class ImageNetEndToEndTest {
         float[] phoneProbabilities = Npz.readNpy(Files.readAllBytes(tmp.resolve("phone-probabilities.npy")), "p").data();
 
         ConfigurableApplicationContext app = new SpringApplicationBuilder(ResnetServiceApplication.class).run(
-                "--server.port=0", "--resnet.model-dir=" + models, "--resnet.device=cpu",
+                "--server.port=0", "--spring.grpc.server.port=0", "--resnet.model-dir=" + models, "--resnet.device=cpu",
                 "--management.server.port=", "--spring.main.banner-mode=off");
         try {
             Http http = new Http(Integer.parseInt(app.getEnvironment().getProperty("local.server.port")));
