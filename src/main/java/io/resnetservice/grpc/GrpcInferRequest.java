@@ -59,6 +59,11 @@ record GrpcInferRequest(float[] tensor, int count, List<byte[]> images, boolean 
                         data[i] = contents.getFp32Contents(i);
                     }
                 }
+                int nonFinite = RawTensors.firstNonFinite(data);
+                if (nonFinite >= 0) {
+                    throw GrpcException.invalid("FP32 input value " + nonFinite + " is " + data[nonFinite]
+                            + ": the model takes finite numbers" + (raw ? " (raw contents are little-endian)" : ""));
+                }
                 yield new GrpcInferRequest(data, n, null, raw, k, outputs);
             }
             case "BYTES" -> {

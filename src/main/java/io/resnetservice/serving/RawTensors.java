@@ -41,6 +41,19 @@ public final class RawTensors {
     }
 
     /**
+     * The index of the first NaN or infinite value, or -1: JSON cannot carry one, and in raw bytes one is
+     * almost always a client that wrote big-endian floats, which would come back as NaN probabilities.
+     */
+    public static int firstNonFinite(float[] values) {
+        for (int i = 0; i < values.length; i++) {
+            if (!Float.isFinite(values[i])) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
      * The elements of a raw BYTES tensor: a length that runs past the end, or bytes left over, is malformed;
      * an element over {@code maxElementBytes}, or more than {@code maxElements} of them, too large.
      */

@@ -31,12 +31,22 @@ import io.resnetservice.serving.RawTensors;
 import io.resnetservice.serving.ServedVersion;
 import io.resnetservice.support.Http;
 import io.resnetservice.support.Multipart;
+import io.resnetservice.support.OsPackage;
+import io.resnetservice.support.Python;
 import io.resnetservice.support.RandomModelServiceTest;
+import io.resnetservice.support.Requires;
+import io.resnetservice.support.TempDirs;
 import io.resnetservice.support.TestImages;
 import io.resnetservice.support.TestModels;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -195,6 +205,46 @@ class GrpcInferenceTest extends RandomModelServiceTest {
         assertSameProbabilities(rest, probabilities(response));
     }
 
+    /** KServe's proto compiled to Python (Debian's protoc and grpcio), through examples/grpc_client.py. */
+    @Test
+    @Requires(OsPackage.GRPC_PYTHON)
+    void aPythonClientGeneratedFromTheProtoGetsRestV1sProbabilities() throws IOException {
+        float[][] rest = restProbabilities(PNG, JPEG);
+        float[] tensor;
+        try (ServedVersion.Lease lease = models.acquire(TestModels.NAME).orElseThrow()) {
+            tensor = classifier.prepare(lease.model(), List.of(PNG, JPEG)).tensor();
+        }
+        Path dir = TempDirs.create("grpc-python");
+        Path stubs = Files.createDirectories(dir.resolve("gen"));
+        Python.generateGrpcClient(stubs);
+        Path png = Files.write(dir.resolve("grey.png"), PNG);
+        Path jpeg = Files.write(dir.resolve("colour.jpg"), JPEG);
+        Path floats = Files.write(dir.resolve("input.f32"), RawTensors.floats(tensor));
+        String target = "localhost:" + grpcServer.getPort();
+        List<String> client = List.of(Python.PYTHON, "examples/grpc_client.py", "--target", target, "--model",
+                TestModels.NAME, "--id", "from-python");
+        Map<String, List<String>> modes = new LinkedHashMap<>();
+        modes.put("BYTES typed", List.of(png.toString(), jpeg.toString()));
+        modes.put("BYTES raw", List.of("--raw", png.toString(), jpeg.toString()));
+        modes.put("FP32 typed", List.of("--fp32", floats.toString(), "--shape", "2,1,28,28"));
+        modes.put("FP32 raw", List.of("--raw", "--fp32", floats.toString(), "--shape", "2,1,28,28"));
+        for (Map.Entry<String, List<String>> mode : modes.entrySet()) {
+            List<String> command = new ArrayList<>(client);
+            command.addAll(mode.getValue());
+            JsonNode response = Http.JSON.readTree(Python.run(command, Map.of("PYTHONPATH", stubs.toString())));
+            assertEquals("from-python", response.get("id").asString(), mode.getKey());
+            assertEquals("1", response.get("model_version").asString(), mode.getKey());
+            JsonNode output = response.get("outputs").get(0);
+            assertEquals("probabilities", output.get("name").asString(), mode.getKey());
+            assertEquals("[2,10]", output.get("shape").toString(), mode.getKey());
+            float[] probabilities = new float[20];
+            for (int i = 0; i < 20; i++) {
+                probabilities[i] = (float) output.get("data").get(i).asDouble();
+            }
+            assertSameProbabilities(rest, probabilities);
+        }
+    }
+
     @Test
     void classificationExtensionTypedAndRaw() {
         float[][] rest = restProbabilities(JPEG);
@@ -269,6 +319,10 @@ class GrpcInferenceTest extends RandomModelServiceTest {
                 .addRawInputContents(ByteString.copyFrom(new byte[3 * 784 * 4])).build())), "bad shape");
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.modelInfer(request("FP32", 1, 1, 28, 28)
                 .addRawInputContents(ByteString.copyFrom(new byte[783 * 4])).build())), "too few raw values");
+        float[] withNaN = new float[784];
+        withNaN[5] = Float.NaN;
+        assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.modelInfer(request("FP32", 1, 1, 28, 28)
+                .addRawInputContents(ByteString.copyFrom(RawTensors.floats(withNaN))).build())), "NaN values");
         assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> stub.modelInfer(
                 bytesTyped("not an image at all".getBytes(java.nio.charset.StandardCharsets.UTF_8)))), "undecodable");
         ByteString truncated = lengthPrefixed(PNG).substring(0, PNG.length);

@@ -20,6 +20,9 @@ public enum OsPackage {
     TORCHVISION("python3-torchvision", () -> pythonImports("import torch, torchvision")),
     SKIMAGE("python3-skimage", () -> Files.isDirectory(OutOfDistribution.SKIMAGE_DATA)),
     TURBOJPEG("libturbojpeg0", () -> ImageDecoder.available(JpegLibrary.SYSTEM_TURBOJPEG)),
+    GRPC_PYTHON("python3-grpcio python3-protobuf protobuf-compiler protobuf-compiler-grpc",
+            () -> Files.isExecutable(Path.of("/usr/bin/protoc")) && Files.isExecutable(Path.of(Python.GRPC_PYTHON_PLUGIN))
+                    && pythonImports("import grpc, google.protobuf")),
     CHROMIUM("chromium chromium-driver",
             () -> Files.isExecutable(Path.of("/usr/bin/chromium")) && Files.isExecutable(Path.of("/usr/bin/chromedriver")));
 
