@@ -9,6 +9,7 @@ import io.resnetservice.serving.OpenInference;
 import io.resnetservice.serving.ModelRegistry;
 import io.resnetservice.serving.ModelVersions;
 import io.resnetservice.serving.ServedVersion;
+import io.swagger.v3.oas.annotations.Hidden;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.tags.Tag;
@@ -30,11 +31,12 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * KServe's Open Inference Protocol (v2) over REST, as Triton and KServe speak it: health, server and
  * model metadata, and inference with either a preprocessed FP32 tensor or a BYTES tensor of encoded
- * images (base64 strings), plus the classification extension.
+ * images (base64 strings), plus the classification and binary tensor data extensions.
  */
 @RestController
 @RequestMapping(path = "/v2", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -52,9 +54,11 @@ public class V2Controller {
     private final ApplicationAvailability availability;
     private final ResnetProperties.Limits limits;
     private final boolean repositoryOpen;
+    private final JsonMapper json;
 
     public V2Controller(ModelRegistry models, ClassificationService classifier, ApplicationAvailability availability,
-            ResnetProperties properties) {
+            ResnetProperties properties, JsonMapper json) {
+        this.json = json;
         this.models = models;
         this.classifier = classifier;
         this.availability = availability;
@@ -66,7 +70,13 @@ public class V2Controller {
     @GetMapping
     public Map<String, Object> server() {
         return Map.of("name", OpenInference.SERVER_NAME, "version", OpenInference.serverVersion(),
-                "extensions", OpenInference.extensions(repositoryOpen));
+                "extensions", extensions());
+    }
+
+    private List<String> extensions() {
+        List<String> extensions = new ArrayList<>(OpenInference.extensions(repositoryOpen));
+        extensions.add(BinaryTensors.EXTENSION);
+        return extensions;
     }
 
     @Operation(summary = "Liveness, the same state as /actuator/health/liveness")
@@ -117,16 +127,37 @@ public class V2Controller {
             + "of image files, base64-encoded or raw")
     @PostMapping(path = {"/models/{name}/infer", "/models/{name}/versions/{version}/infer"},
             consumes = MediaType.APPLICATION_JSON_VALUE)
-    public Map<String, Object> infer(@PathVariable String name, @PathVariable(required = false) String version,
+    public ResponseEntity<Map<String, Object>> infer(@PathVariable String name, @PathVariable(required = false) String version,
             @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, description = "An inference"
                     + " request of the Open Inference Protocol (JSON), at most resnet.limits.max-request-bytes",
                     content = @Content(mediaType = MediaType.APPLICATION_JSON_VALUE)) HttpServletRequest http) {
         try (ServedVersion.Lease lease = model(name, version)) {
-            return infer(lease, http);
+            return infer(lease, http, http.getHeader(BinaryTensors.HEADER));
         }
     }
 
-    private Map<String, Object> infer(ServedVersion.Lease lease, HttpServletRequest http) {
+    /**
+     * The same inference with Triton's binary tensor data extension: a JSON header of
+     * {@code Inference-Header-Content-Length} bytes, then the inputs' bytes, whatever the content type
+     * (clients send application/octet-stream, or none). Documented in docs/ rather than in the OpenAPI
+     * contract; without that header, any content type but JSON is still a 415.
+     */
+    @Hidden
+    @PostMapping(path = {"/models/{name}/infer", "/models/{name}/versions/{version}/infer"},
+            produces = {MediaType.APPLICATION_JSON_VALUE, MediaType.APPLICATION_OCTET_STREAM_VALUE})
+    public ResponseEntity<Map<String, Object>> inferBinary(@PathVariable String name, @PathVariable(required = false) String version,
+            HttpServletRequest http) {
+        String headerLength = http.getHeader(BinaryTensors.HEADER);
+        if (headerLength == null) {
+            throw new V2Exception(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "send the inference request as application/json,"
+                    + " or as binary tensor data with " + BinaryTensors.HEADER);
+        }
+        try (ServedVersion.Lease lease = model(name, version)) {
+            return infer(lease, http, headerLength);
+        }
+    }
+
+    private ResponseEntity<Map<String, Object>> infer(ServedVersion.Lease lease, HttpServletRequest http, String headerLength) {
         LoadedModel model = lease.model();
         List<String> available = outputNames(model);
         long limit = limits.maxRequestBytes().toBytes();
@@ -137,7 +168,13 @@ public class V2Controller {
         V2Request request;
         Batch batch;
         try (MemoryBudget.Lease upload = classifier.reserveUpload(declared >= 0 ? declared : limit)) {
-            request = V2Request.parse(body(http, limit), model.spec().input(), limits, available);
+            byte[] body = body(http, limit);
+            if (headerLength == null) {
+                request = V2Request.parse(body, model.spec().input(), limits, available);
+            } else {
+                BinaryTensors.Body split = BinaryTensors.split(body, headerLength);
+                request = V2Request.parse(split.json(), split.binary(), model.spec().input(), limits, available);
+            }
             batch = request.images() != null
                     ? prepared(classifier.prepare(model, request.images()))
                     : new Batch(request.tensor(), request.count());
@@ -162,7 +199,26 @@ public class V2Controller {
             });
         }
         response.put("outputs", out);
-        return response;
+        if (request.binaryOutputs().stream().noneMatch(o -> request.outputs() == null || request.outputs().contains(o))) {
+            return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(response);
+        }
+        BinaryTensors.Response binary = BinaryTensors.encode(response, request.binaryOutputs());
+        byte[] header = json.writeValueAsBytes(binary.header());
+        byte[] body = new byte[header.length + binary.binary().length];
+        System.arraycopy(header, 0, body, 0, header.length);
+        System.arraycopy(binary.binary(), 0, body, header.length, binary.binary().length);
+        return asDeclared(ResponseEntity.ok().contentType(MediaType.APPLICATION_OCTET_STREAM)
+                .header(BinaryTensors.HEADER, Integer.toString(header.length)).body(body));
+    }
+
+    /**
+     * A binary response is the same map, written as a JSON header followed by the outputs' bytes; the
+     * declared body type stays the JSON form's, as the OpenAPI contract describes it. Spring picks the
+     * converter by the body's real class (byte[]).
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static ResponseEntity<Map<String, Object>> asDeclared(ResponseEntity<byte[]> binary) {
+        return (ResponseEntity) binary;
     }
 
     /** The body, never holding more than {@code limit} bytes plus one. */

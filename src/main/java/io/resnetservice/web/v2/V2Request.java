@@ -2,6 +2,8 @@ package io.resnetservice.web.v2;
 
 import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.model.ModelSpec;
+import io.resnetservice.serving.RawTensors;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -13,20 +15,27 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * An Open Inference Protocol inference request, read and checked against the model's input and the
- * service's limits: one input, either a preprocessed FP32 tensor or a BYTES tensor of image files; the
- * request id; the outputs asked for (null: every output the model has); and the top-k the
- * classification extension asks for (0: plain probabilities).
+ * service's limits: one input, either a preprocessed FP32 tensor or a BYTES tensor of image files, in
+ * JSON or as binary data ({@link BinaryTensors}); the request id; the outputs asked for (null: every
+ * output the model has); the top-k the classification extension asks for (0: plain probabilities); and
+ * the outputs to return as binary data.
  */
 record V2Request(float[] tensor, int count, List<byte[]> images, String id, int classification,
-        java.util.Set<String> outputs) {
+        java.util.Set<String> outputs, java.util.Set<String> binaryOutputs) {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private V2Request(float[] tensor, int count, List<byte[]> images) {
-        this(tensor, count, images, null, 0, null);
+        this(tensor, count, images, null, 0, null, java.util.Set.of());
     }
 
     static V2Request parse(byte[] body, ModelSpec.Input in, ResnetProperties.Limits limits, List<String> available) {
+        return parse(body, null, in, limits, available);
+    }
+
+    /** {@code binary}: the bytes after the JSON header of a binary-data request, else null. */
+    static V2Request parse(byte[] body, ByteBuffer binary, ModelSpec.Input in, ResnetProperties.Limits limits,
+            List<String> available) {
         JsonNode request;
         try {
             request = JSON.readTree(body);
@@ -44,23 +53,120 @@ record V2Request(float[] tensor, int count, List<byte[]> images, String id, int 
         JsonNode input = inputs.get(0);
         String datatype = text(input, "datatype");
         List<Integer> shape = shape(input);
-        V2Request data = switch (datatype) {
-            case "FP32" -> tensor(input, shape, in, limits);
-            case "BYTES" -> images(input, shape, limits);
+        ByteBuffer data = binaryData(input, binary);
+        V2Request parsed = switch (datatype) {
+            case "FP32" -> data == null ? tensor(input, shape, in, limits) : binaryTensor(data, shape, in, limits);
+            case "BYTES" -> data == null ? images(input, shape, limits) : binaryImages(data, shape, limits);
             default -> throw bad("datatype " + datatype + " is not accepted: send FP32 (a preprocessed tensor) or BYTES "
                     + "(encoded images)");
         };
         String id = request.hasNonNull("id") ? request.get("id").asString() : null;
-        return new V2Request(data.tensor, data.count, data.images, id, requestedClassification(request, available),
-                requestedOutputs(request));
+        return new V2Request(parsed.tensor, parsed.count, parsed.images, id, requestedClassification(request, available),
+                requestedOutputs(request), binaryOutputs(request, available));
     }
 
-    private static V2Request tensor(JsonNode input, List<Integer> shape, ModelSpec.Input in, ResnetProperties.Limits limits) {
+    /** The input's binary data, checked against its declared size; null when it is in the JSON. */
+    private static ByteBuffer binaryData(JsonNode input, ByteBuffer binary) {
+        JsonNode size = input.path("parameters").path(BinaryTensors.SIZE);
+        if (size.isMissingNode()) {
+            if (binary != null && binary.hasRemaining()) {
+                throw bad(binary.remaining() + " bytes follow the JSON header but no input declares parameters."
+                        + BinaryTensors.SIZE);
+            }
+            return null;
+        }
+        if (binary == null) {
+            throw bad("parameters." + BinaryTensors.SIZE + " needs the " + BinaryTensors.HEADER + " header, the length"
+                    + " of the JSON that the binary data follows");
+        }
+        if (!size.canConvertToLong() || size.asLong() < 0) {
+            throw bad("parameters." + BinaryTensors.SIZE + " must be a number of bytes, was " + size);
+        }
+        if (input.has("data")) {
+            throw bad("an input with parameters." + BinaryTensors.SIZE + " carries no \"data\"");
+        }
+        if (size.asLong() != binary.remaining()) {
+            throw bad("parameters." + BinaryTensors.SIZE + " is " + size.asLong() + " but " + binary.remaining()
+                    + " bytes follow the JSON header");
+        }
+        return binary;
+    }
+
+    private static V2Request binaryTensor(ByteBuffer data, List<Integer> shape, ModelSpec.Input in,
+            ResnetProperties.Limits limits) {
+        int n = checkFp32Shape(shape, in);
+        checkCount(n, limits);
+        float[] values = raw(() -> RawTensors.floats(data, (long) n * in.channels() * in.height() * in.width()));
+        int nonFinite = RawTensors.firstNonFinite(values);
+        if (nonFinite >= 0) {
+            throw bad("FP32 input value " + nonFinite + " is " + values[nonFinite] + ": the model takes finite numbers"
+                    + " (binary data is little-endian)");
+        }
+        return new V2Request(values, n, null);
+    }
+
+    private static V2Request binaryImages(ByteBuffer data, List<Integer> shape, ResnetProperties.Limits limits) {
+        long declared = shape.stream().mapToLong(Integer::longValue).reduce(1, (a, b) -> a * b);
+        checkCount((int) Math.min(declared, Integer.MAX_VALUE), limits);
+        List<byte[]> images = raw(() -> RawTensors.elements(data, limits.maxImageBytes().toBytes(),
+                limits.maxImagesPerRequest()));
+        if (images.size() != declared) {
+            throw bad("BYTES input shape " + shape + " declares " + declared + " elements but its binary data holds "
+                    + images.size());
+        }
+        return new V2Request(null, images.size(), images);
+    }
+
+    private static <T> T raw(java.util.function.Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (RawTensors.MalformedException e) {
+            throw new V2Exception(e.tooLarge() ? HttpStatus.CONTENT_TOO_LARGE : HttpStatus.BAD_REQUEST, e.getMessage());
+        }
+    }
+
+    /**
+     * The outputs to send as binary data: those whose {@code parameters.binary_data} is true, or, with the
+     * request's {@code parameters.binary_data_output}, every output not marked false.
+     */
+    private static java.util.Set<String> binaryOutputs(JsonNode request, List<String> available) {
+        boolean all = binaryFlag(request.path("parameters").path("binary_data_output"), "binary_data_output");
+        java.util.Map<String, Boolean> marked = new java.util.HashMap<>();
+        request.path("outputs").forEach(o -> {
+            JsonNode flag = o.path("parameters").path("binary_data");
+            if (!flag.isMissingNode()) {
+                marked.put(o.path("name").asString(""), binaryFlag(flag, "binary_data"));
+            }
+        });
+        java.util.Set<String> binary = new java.util.LinkedHashSet<>();
+        for (String name : available) {
+            if (marked.getOrDefault(name, all)) {
+                binary.add(name);
+            }
+        }
+        return binary;
+    }
+
+    private static boolean binaryFlag(JsonNode flag, String name) {
+        if (flag.isMissingNode() || flag.isNull()) {
+            return false;
+        }
+        if (!flag.isBoolean()) {
+            throw bad("parameters." + name + " must be true or false, was " + flag);
+        }
+        return flag.asBoolean();
+    }
+
+    private static int checkFp32Shape(List<Integer> shape, ModelSpec.Input in) {
         if (shape.size() != 4 || shape.get(1) != in.channels() || shape.get(2) != in.height() || shape.get(3) != in.width()) {
             throw bad("FP32 input shape must be [N, " + in.channels() + ", " + in.height() + ", " + in.width()
                     + "], was " + shape);
         }
-        int n = shape.get(0);
+        return shape.get(0);
+    }
+
+    private static V2Request tensor(JsonNode input, List<Integer> shape, ModelSpec.Input in, ResnetProperties.Limits limits) {
+        int n = checkFp32Shape(shape, in);
         checkCount(n, limits);
         long expected = (long) n * in.channels() * in.height() * in.width();
         float[] data = new float[(int) Math.min(expected, Integer.MAX_VALUE - 8)];
