@@ -5,6 +5,7 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.grpc.v2.GRPCInferenceServiceGrpc;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
 import org.springframework.boot.availability.ReadinessState;
 import org.springframework.context.annotation.Bean;
@@ -36,11 +37,14 @@ public class GrpcServerConfig {
     }
 
     @Bean
-    ReadinessHealth readinessHealth(HealthStatusManager health) {
-        return new ReadinessHealth(health);
+    ReadinessHealth readinessHealth(ObjectProvider<HealthStatusManager> health) {
+        return new ReadinessHealth(health.getIfAvailable());
     }
 
-    /** Readiness, as gRPC health checks (Kubernetes' grpc probes, load balancers) read it. */
+    /**
+     * Readiness, as gRPC health checks (Kubernetes' grpc probes, load balancers) read it; nothing to do
+     * where the gRPC server or its health service is switched off.
+     */
     public static final class ReadinessHealth {
         private final HealthStatusManager health;
 
@@ -55,6 +59,9 @@ public class GrpcServerConfig {
         }
 
         private void set(ServingStatus status) {
+            if (health == null) {
+                return;
+            }
             health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, status);
             health.setStatus(GRPCInferenceServiceGrpc.SERVICE_NAME, status);
         }

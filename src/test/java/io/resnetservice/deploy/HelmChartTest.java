@@ -283,6 +283,34 @@ class HelmChartTest extends RandomModelServiceTest {
     }
 
     @Test
+    void theGrpcPortIsOnThePodAndTheServiceUnlessSwitchedOff() throws Exception {
+        List<Object> manifests = render(false);
+        Container container = only(manifests, Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+        Service service = only(manifests, Service.class);
+        JsonNode application = StrictManifests.YAML.readTree(Files.readString(Path.of("src/main/resources/application.yaml")));
+        ContainerPort grpc = container.getPorts().stream().filter(p -> p.getName().equals("grpc")).findFirst().orElseThrow();
+        assertEquals(application.at("/spring/grpc/server/port").asInt(), grpc.getContainerPort(),
+                "the container port is the one the gRPC server listens on");
+        var servicePort = service.getSpec().getPorts().stream().filter(p -> p.getName().equals("grpc")).findFirst()
+                .orElseThrow();
+        assertEquals("grpc", servicePort.getTargetPort().getStrVal());
+        assertEquals("grpc", servicePort.getAppProtocol());
+        assertEquals(8081, servicePort.getPort());
+        assertEquals(null, env(container, "SPRING_GRPC_SERVER_ENABLED"));
+        assertTrue(Files.readString(Path.of("Dockerfile")).contains("EXPOSE 8080 8081"), "the image exposes it");
+
+        List<Object> off = new ArrayList<>();
+        for (String doc : StrictManifests.documents(new Helm(CHART).template().withName("demo")
+                .set("grpc.enabled", "false").call())) {
+            off.add(StrictManifests.parse(doc));
+        }
+        Container without = only(off, Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertTrue(without.getPorts().stream().noneMatch(p -> p.getName().equals("grpc")));
+        assertTrue(only(off, Service.class).getSpec().getPorts().stream().noneMatch(p -> p.getName().equals("grpc")));
+        assertEquals("false", env(without, "SPRING_GRPC_SERVER_ENABLED"), "the server is switched off, not only unexposed");
+    }
+
+    @Test
     void aMisspeltFieldFailsStrictParsing() throws Exception {
         String deployment = StrictManifests.documents(new Helm(CHART).template().withName("demo").call()).stream()
                 .filter(d -> d.contains("kind: Deployment")).findFirst().orElseThrow();
