@@ -14,6 +14,10 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -88,6 +92,7 @@ class GrpcDoorsTest {
         registry.add("resnet.security.api-keys", () -> USER);
         // One worker that gathers a batch for long enough to see two doors' requests meet in it, and a
         // queue small enough to fill.
+        registry.add("spring.grpc.server.reflection.enabled", () -> "true");
         registry.add("resnet.batching.workers", () -> "1");
         registry.add("resnet.batching.max-batch-size", () -> "4");
         registry.add("resnet.batching.max-delay", () -> GATHER_MILLIS + "ms");
@@ -250,6 +255,43 @@ class GrpcDoorsTest {
         assertEquals(1, batches.count() - passesBefore, "one forward pass for both");
         assertEquals(2.0, batches.totalAmount() - imagesBefore, 1e-9, "of both images");
         assertEquals(0, load.requestsInFlight(), "both answered");
+    }
+
+    /** Reflection, switched on here (it is off by default), lists the services without a key. */
+    @Test
+    void serverReflectionWhenAskedFor() throws Exception {
+        assertEquals(List.of("grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+                "inference.GRPCInferenceService"), reflectedServices(channel));
+    }
+
+    /** The services grpc.reflection.v1 lists, as grpcurl asks for them. */
+    static List<String> reflectedServices(ManagedChannel channel) throws Exception {
+        CompletableFuture<List<String>> services = new CompletableFuture<>();
+        StreamObserver<ServerReflectionRequest> requests = ServerReflectionGrpc.newStub(channel)
+                .serverReflectionInfo(new StreamObserver<>() {
+                    @Override
+                    public void onNext(ServerReflectionResponse response) {
+                        services.complete(response.getListServicesResponse().getServiceList().stream()
+                                .map(ServiceResponse::getName).sorted().toList());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        services.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        services.complete(List.of());
+                    }
+                });
+        requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+        requests.onCompleted();
+        try {
+            return services.get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
     }
 
     @Test

@@ -277,6 +277,12 @@ class GrpcInferenceTest extends RandomModelServiceTest {
     }
 
     @Test
+    void serverReflectionIsOffByDefault() {
+        var e = assertThrows(StatusRuntimeException.class, () -> GrpcDoorsTest.reflectedServices(channel));
+        assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
+    }
+
+    @Test
     void healthMetadataAndReadiness() {
         assertTrue(stub.serverLive(ServerLiveRequest.getDefaultInstance()).getLive());
         assertTrue(stub.serverReady(ServerReadyRequest.getDefaultInstance()).getReady());
