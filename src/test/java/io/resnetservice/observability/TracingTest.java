@@ -6,6 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.opentelemetry.proto.trace.v1.Span.SpanKind;
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.resnetservice.grpc.v2.GRPCInferenceServiceGrpc;
+import io.resnetservice.grpc.v2.ModelInferRequest;
 import io.resnetservice.support.Http;
 import io.resnetservice.support.Multipart;
 import io.resnetservice.support.OtlpCollector;
@@ -27,10 +34,12 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.grpc.server.lifecycle.GrpcServerLifecycle;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -65,6 +74,8 @@ class TracingTest {
 
     @LocalServerPort
     int port;
+    @Autowired
+    GrpcServerLifecycle grpcServer;
 
     static String hex(int bytes) {
         byte[] id = new byte[bytes];
@@ -141,6 +152,36 @@ class TracingTest {
                         + "\"data\": [\"" + b64 + "\"]}]}").getBytes(StandardCharsets.UTF_8));
         assertEquals(200, r.status(), r.body());
         assertStagesUnderServer(awaitTrace(trace, hasServerAnd(STAGES)), span, STAGES);
+    }
+
+    /** A traceparent in gRPC metadata is continued as HTTP's is; the RPC is also timed as grpc.server. */
+    @Test
+    void aGrpcModelInferIsTracedInTheCallersTraceAndMeasured() throws Exception {
+        String trace = hex(16);
+        String span = hex(8);
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER), "00-" + trace + "-" + span + "-01");
+        ModelInferRequest.InferInputTensor.Builder input = ModelInferRequest.InferInputTensor.newBuilder()
+                .setName("image").setDatatype("BYTES").addShape(1);
+        input.getContentsBuilder().addBytesContents(ByteString.copyFrom(TestImages.png(TestImages.grey(28, 28, 4))));
+        ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", grpcServer.getPort()).usePlaintext().build();
+        try {
+            GRPCInferenceServiceGrpc.newBlockingStub(channel)
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                    .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .modelInfer(ModelInferRequest.newBuilder().setModelName(io.resnetservice.support.TestModels.NAME)
+                            .addInputs(input).build());
+        } finally {
+            channel.shutdownNow();
+        }
+        List<String> stages = List.of("image.decode", "image.preprocess", "inference.queue", "inference.forward");
+        List<Received> spans = awaitTrace(trace, hasServerAnd(stages));
+        assertStagesUnderServer(spans, span, stages);
+        assertTrue(spans.stream().anyMatch(s -> s.kind() == SpanKind.SPAN_KIND_SERVER
+                && s.name().contains("ModelInfer")), "the server span names the RPC: " + spans);
+        String metrics = new Http(port).get("/actuator/prometheus").body();
+        assertTrue(metrics.lines().anyMatch(l -> l.startsWith("grpc_server_seconds_count")
+                && l.contains("ModelInfer") && l.contains("OK")), "gRPC server metrics through the observation");
     }
 
     @Test
