@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # resnet-service container image.
 #   docker build -t resnet-service .
-#   docker run --rm -p 8080:8080 --read-only --tmpfs /tmp resnet-service
+#   docker run --rm -p 8080:8080 -p 8081:8081 --read-only --tmpfs /tmp resnet-service
 # Base images are arguments so that a registry mirror or a locally built base can stand in: the builder
 # is any JDK 17 with its jmods (it also makes the Java runtime), the base any glibc Debian or Ubuntu.
 # This image is for the CPU. A GPU image runs the -Pcuda jar on a base that ships libtorch 2.7.1+cu128

@@ -44,7 +44,8 @@ def grpc_sender(port, request):
     options = [("grpc.max_receive_message_length", 64 << 20), ("grpc.max_send_message_length", 64 << 20)]
 
     def make():
-        channel = grpc.insecure_channel("localhost:%d" % port, options=options + [("grpc.channel_id", id(object()))])
+        # its own connection per thread, as each HTTP thread has
+        channel = grpc.insecure_channel("localhost:%d" % port, options=options + [("grpc.use_local_subchannel_pool", 1)])
         stub = pb_grpc.GRPCInferenceServiceStub(channel)
 
         def send():

@@ -7,11 +7,13 @@
 #
 #   bench/protocols.sh   (needs: apt-get install python3-torchvision python3-skimage python3-grpcio
 #                         python3-protobuf protobuf-compiler protobuf-compiler-grpc)
-#   SECONDS_PER_MODE=30 CONCURRENCY=16 bench/protocols.sh
+#   ROUNDS=2 SECONDS_PER_MODE=30 CONCURRENCY=16 bench/protocols.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_MODE=${SECONDS_PER_MODE:-30}
 CONCURRENCY=${CONCURRENCY:-16}
+ROUNDS=${ROUNDS:-2}   # each round runs every mode; the second in reverse order
+MODES="grpc-raw-fp32 http-json-fp32 http-binary-fp32 grpc-bytes-jpeg http-multipart-jpeg"
 PORT=${PORT:-18090}
 GRPC_PORT=$((PORT + 1))
 OUT=bench/results/$(date -u +%Y-%m-%d)-protocols.txt
@@ -44,7 +46,11 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
   "java $(java -version 2>&1 | head -1 | cut -d'"' -f2); ResNet-18 at 224 (seeded weights); java -jar, default settings;" \
   "driver bench/protocols.py on the same machine, c=$CONCURRENCY, ${SECONDS_PER_MODE}s per mode after 5 s warm-up"
 drive http-multipart-jpeg >/dev/null   # the JIT and the batcher warmed on both doors first
-for mode in grpc-raw-fp32 http-json-fp32 http-binary-fp32 grpc-bytes-jpeg http-multipart-jpeg; do
-  drive $mode
+order=$MODES
+for round in $(seq "$ROUNDS"); do
+  for mode in $order; do
+    echo "round=$round $(drive "$mode")"
+  done
+  order=$(echo "$order" | tr ' ' '\n' | tac | xargs)
 done
 } | tee "$OUT"

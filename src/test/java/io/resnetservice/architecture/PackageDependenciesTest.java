@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Which package may use which, read from the sources (imports and fully qualified names alike): the
  * runtime and everything below it run without Spring; training uses the runtime, never serving or web;
- * serving never reaches up into web.
+ * serving never reaches up into web or grpc; the two doors (web, grpc) never use each other.
  */
 class PackageDependenciesTest {
 
@@ -29,8 +29,10 @@ class PackageDependenciesTest {
         "image; org\\.springframework|io\\.resnetservice\\.(runtime|serving|web|config|training|preprocess)\\.",
         "preprocess; org\\.springframework|io\\.resnetservice\\.(runtime|serving|web|config|training)\\.",
         "training; io\\.resnetservice\\.(serving|web)\\.",
-        "serving; io\\.resnetservice\\.(web|repository)\\.",
-        "repository; io\\.resnetservice\\.(web|training)\\."})
+        "serving; io\\.resnetservice\\.(web|repository|grpc)\\.",
+        "repository; io\\.resnetservice\\.(web|training|grpc)\\.",
+        "grpc; io\\.resnetservice\\.(web|training)\\.",
+        "web; io\\.resnetservice\\.grpc\\."})
     void packageUsesOnlyWhatItMay(String pkg, String forbidden) throws IOException {
         Pattern pattern = Pattern.compile(forbidden);
         List<String> violations = new ArrayList<>();

@@ -30,10 +30,10 @@ import io.resnetservice.serving.ModelRegistry;
 import io.resnetservice.serving.RawTensors;
 import io.resnetservice.serving.ServedVersion;
 import io.resnetservice.support.Http;
-import io.resnetservice.support.Multipart;
 import io.resnetservice.support.OsPackage;
 import io.resnetservice.support.Python;
 import io.resnetservice.support.RandomModelServiceTest;
+import io.resnetservice.support.RestV1;
 import io.resnetservice.support.Requires;
 import io.resnetservice.support.TempDirs;
 import io.resnetservice.support.TestImages;
@@ -87,24 +87,6 @@ class GrpcInferenceTest extends RandomModelServiceTest {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
 
-    /** REST v1's full softmax for each image, by class index. */
-    float[][] restProbabilities(byte[]... images) {
-        Multipart body = new Multipart();
-        for (int i = 0; i < images.length; i++) {
-            body.file("image", "i" + i, "application/octet-stream", images[i]);
-        }
-        Http.Response r = http.post("/api/v1/classify?topK=10", body);
-        assertEquals(200, r.status(), r.body());
-        float[][] out = new float[images.length][10];
-        JsonNode results = r.json().get("results");
-        for (int i = 0; i < images.length; i++) {
-            for (JsonNode p : results.get(i).get("predictions")) {
-                out[i][p.get("index").asInt()] = (float) p.get("probability").asDouble();
-            }
-        }
-        return out;
-    }
-
     static ModelInferRequest.Builder request(String datatype, long... shape) {
         ModelInferRequest.InferInputTensor.Builder input = ModelInferRequest.InferInputTensor.newBuilder()
                 .setName(datatype.equals("FP32") ? "input" : "image").setDatatype(datatype);
@@ -154,18 +136,9 @@ class GrpcInferenceTest extends RandomModelServiceTest {
         return out;
     }
 
-    static void assertSameProbabilities(float[][] expected, float[] actual) {
-        assertEquals(expected.length * 10, actual.length);
-        for (int i = 0; i < expected.length; i++) {
-            for (int c = 0; c < 10; c++) {
-                assertEquals(expected[i][c], actual[i * 10 + c], 1e-6, "image " + i + " class " + c);
-            }
-        }
-    }
-
     @Test
     void bytesInputsTypedAndRawGiveRestV1sProbabilities() {
-        float[][] rest = restProbabilities(PNG, JPEG);
+        float[][] rest = RestV1.probabilities(http, PNG, JPEG);
 
         ModelInferResponse typed = stub.modelInfer(bytesTyped(PNG, JPEG).toBuilder().setId("req-7").build());
         assertEquals("req-7", typed.getId());
@@ -173,17 +146,17 @@ class GrpcInferenceTest extends RandomModelServiceTest {
         assertEquals("1", typed.getModelVersion());
         assertEquals(List.of(2L, 10L), typed.getOutputs(0).getShapeList());
         assertEquals(0, typed.getRawOutputContentsCount(), "typed in, typed out");
-        assertSameProbabilities(rest, probabilities(typed));
+        RestV1.assertSameProbabilities(rest, probabilities(typed));
 
         ModelInferResponse raw = stub.modelInfer(request("BYTES", 2).addRawInputContents(lengthPrefixed(PNG, JPEG))
                 .build());
         assertEquals(1, raw.getRawOutputContentsCount(), "raw in, raw out");
-        assertSameProbabilities(rest, probabilities(raw));
+        RestV1.assertSameProbabilities(rest, probabilities(raw));
     }
 
     @Test
     void fp32InputsTypedAndRawGiveRestV1sProbabilitiesOfTheSameImages() {
-        float[][] rest = restProbabilities(PNG, JPEG);
+        float[][] rest = RestV1.probabilities(http, PNG, JPEG);
         float[] tensor;
         try (ServedVersion.Lease lease = models.acquire(TestModels.NAME).orElseThrow()) {
             tensor = classifier.prepare(lease.model(), List.of(PNG, JPEG)).tensor();
@@ -196,20 +169,20 @@ class GrpcInferenceTest extends RandomModelServiceTest {
             contents.addFp32Contents(v);
         }
         typed.getInputsBuilder(0).setContents(contents);
-        assertSameProbabilities(rest, probabilities(stub.modelInfer(typed.build())));
+        RestV1.assertSameProbabilities(rest, probabilities(stub.modelInfer(typed.build())));
 
         ModelInferRequest raw = request("FP32", 2, 1, 28, 28)
                 .addRawInputContents(ByteString.copyFrom(RawTensors.floats(tensor))).build();
         ModelInferResponse response = stub.modelInfer(raw);
         assertEquals(1, response.getRawOutputContentsCount());
-        assertSameProbabilities(rest, probabilities(response));
+        RestV1.assertSameProbabilities(rest, probabilities(response));
     }
 
     /** KServe's proto compiled to Python (Debian's protoc and grpcio), through examples/grpc_client.py. */
     @Test
     @Requires(OsPackage.GRPC_PYTHON)
     void aPythonClientGeneratedFromTheProtoGetsRestV1sProbabilities() throws IOException {
-        float[][] rest = restProbabilities(PNG, JPEG);
+        float[][] rest = RestV1.probabilities(http, PNG, JPEG);
         float[] tensor;
         try (ServedVersion.Lease lease = models.acquire(TestModels.NAME).orElseThrow()) {
             tensor = classifier.prepare(lease.model(), List.of(PNG, JPEG)).tensor();
@@ -241,13 +214,13 @@ class GrpcInferenceTest extends RandomModelServiceTest {
             for (int i = 0; i < 20; i++) {
                 probabilities[i] = (float) output.get("data").get(i).asDouble();
             }
-            assertSameProbabilities(rest, probabilities);
+            RestV1.assertSameProbabilities(rest, probabilities);
         }
     }
 
     @Test
     void classificationExtensionTypedAndRaw() {
-        float[][] rest = restProbabilities(JPEG);
+        float[][] rest = RestV1.probabilities(http, JPEG);
         int top = 0;
         for (int c = 1; c < 10; c++) {
             top = rest[0][c] > rest[0][top] ? c : top;

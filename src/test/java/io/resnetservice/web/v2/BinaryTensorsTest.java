@@ -9,8 +9,8 @@ import io.resnetservice.serving.ModelRegistry;
 import io.resnetservice.serving.RawTensors;
 import io.resnetservice.serving.ServedVersion;
 import io.resnetservice.support.Http;
-import io.resnetservice.support.Multipart;
 import io.resnetservice.support.RandomModelServiceTest;
+import io.resnetservice.support.RestV1;
 import io.resnetservice.support.TestImages;
 import io.resnetservice.support.TestModels;
 import java.io.IOException;
@@ -98,33 +98,6 @@ class BinaryTensorsTest extends RandomModelServiceTest {
                 + "\", \"shape\": " + shape + ", \"parameters\": {\"binary_data_size\": " + binarySize + "}}";
     }
 
-    /** REST v1's full softmax for each image, by class index. */
-    float[][] restProbabilities(byte[]... images) {
-        Multipart body = new Multipart();
-        for (int i = 0; i < images.length; i++) {
-            body.file("image", "i" + i, "application/octet-stream", images[i]);
-        }
-        Http.Response r = http.post("/api/v1/classify?topK=10", body);
-        assertEquals(200, r.status(), r.body());
-        float[][] out = new float[images.length][10];
-        JsonNode results = r.json().get("results");
-        for (int i = 0; i < images.length; i++) {
-            for (JsonNode p : results.get(i).get("predictions")) {
-                out[i][p.get("index").asInt()] = (float) p.get("probability").asDouble();
-            }
-        }
-        return out;
-    }
-
-    static void assertSame(float[][] expected, float[] actual) {
-        assertEquals(expected.length * 10, actual.length);
-        for (int i = 0; i < expected.length; i++) {
-            for (int c = 0; c < 10; c++) {
-                assertEquals(expected[i][c], actual[i * 10 + c], 1e-6, "image " + i + " class " + c);
-            }
-        }
-    }
-
     static float[] jsonFloats(JsonNode data) {
         float[] out = new float[data.size()];
         for (int i = 0; i < out.length; i++) {
@@ -150,7 +123,7 @@ class BinaryTensorsTest extends RandomModelServiceTest {
 
     @Test
     void binaryFp32InGivesRestV1sProbabilitiesAsJson() {
-        float[][] rest = restProbabilities(PNG, JPEG);
+        float[][] rest = RestV1.probabilities(http, PNG, JPEG);
         byte[] raw = RawTensors.floats(tensor(PNG, JPEG));
         Reply r = post("{\"id\": \"b-1\", \"inputs\": [" + input("FP32", "[2, 1, 28, 28]", raw.length) + "]}", raw);
         assertEquals(200, r.status(), new String(r.body(), StandardCharsets.UTF_8));
@@ -159,12 +132,12 @@ class BinaryTensorsTest extends RandomModelServiceTest {
         JsonNode json = r.json();
         assertEquals("b-1", json.get("id").asString());
         assertEquals("1", json.get("model_version").asString());
-        assertSame(rest, jsonFloats(json.at("/outputs/0/data")));
+        RestV1.assertSameProbabilities(rest, jsonFloats(json.at("/outputs/0/data")));
     }
 
     @Test
     void binaryBytesInAndEveryOutputBinaryOut() {
-        float[][] rest = restProbabilities(PNG, JPEG);
+        float[][] rest = RestV1.probabilities(http, PNG, JPEG);
         byte[] raw = lengthPrefixed(PNG, JPEG);
         Reply r = post("{\"inputs\": [" + input("BYTES", "[2]", raw.length) + "],"
                 + " \"parameters\": {\"binary_data_output\": true}}", raw);
@@ -182,7 +155,7 @@ class BinaryTensorsTest extends RandomModelServiceTest {
         assertEquals("[2,10]", outputs.get(0).get("shape").toString());
         float[] probabilities = new float[20];
         binary.asFloatBuffer().get(probabilities);
-        assertSame(rest, probabilities);
+        RestV1.assertSameProbabilities(rest, probabilities);
     }
 
     @Test
