@@ -80,6 +80,7 @@
       }
       const result = body.results[0];
       timing.textContent = `${result.width} × ${result.height} px, answered in ${millis} ms`;
+      offerWhy(item, file, name);
       if (result.outOfDistribution) {
         const verdict = item.querySelector('.verdict');
         verdict.textContent = `Not recognised: this does not look like anything the model was trained on`
@@ -113,6 +114,62 @@
       timing.textContent = `The service could not be reached: ${e.message}`;
       timing.classList.add('error');
     }
+  }
+
+  /** The heatmap's cells over where the thumbnail (object-fit: contain) draws the picture; 0 transparent, 1 red-yellow. */
+  function drawHeatmap(canvas, thumb, heatmap) {
+    const ctx = canvas.getContext('2d');
+    const size = canvas.width;
+    const scale = Math.min(size / thumb.naturalWidth, size / thumb.naturalHeight);
+    const w = thumb.naturalWidth * scale;
+    const h = thumb.naturalHeight * scale;
+    const left = (size - w) / 2;
+    const top = (size - h) / 2;
+    ctx.clearRect(0, 0, size, size);
+    for (let r = 0; r < heatmap.rows; r++) {
+      for (let c = 0; c < heatmap.cols; c++) {
+        const v = heatmap.values[r * heatmap.cols + c];
+        ctx.fillStyle = `rgba(255, ${Math.round(255 * v)}, 0, ${(0.65 * v).toFixed(3)})`;
+        ctx.fillRect(left + c * w / heatmap.cols, top + r * h / heatmap.rows, w / heatmap.cols, h / heatmap.rows);
+      }
+    }
+  }
+
+  /** "Why?" asks the service to explain the top class once, then shows or hides the heatmap. */
+  function offerWhy(item, file, name) {
+    const why = item.querySelector('.why');
+    const canvas = item.querySelector('.heatmap');
+    const thumb = item.querySelector('.thumb');
+    why.hidden = false;
+    why.addEventListener('click', async () => {
+      if (!canvas.dataset.drawn) {
+        why.disabled = true;
+        why.textContent = 'Explaining…';
+        const form = new FormData();
+        form.append('image', file, name);
+        try {
+          const response = await fetch(`api/v1/models/${encodeURIComponent(select.value)}/explain`,
+            {method: 'POST', body: form});
+          const body = await response.json();
+          if (!response.ok) {
+            why.textContent = body.detail || 'Cannot explain';
+            return;
+          }
+          const explained = body.results[0];
+          drawHeatmap(canvas, thumb, explained.heatmap);
+          canvas.dataset.drawn = 'true';
+          canvas.setAttribute('aria-label', `Heatmap: where ${explained.class.label} was seen, drawn over the image`);
+        } catch (e) {
+          why.textContent = 'Cannot explain';
+          return;
+        } finally {
+          why.disabled = false;
+        }
+      }
+      canvas.hidden = !canvas.hidden;
+      why.setAttribute('aria-pressed', String(!canvas.hidden));
+      why.textContent = canvas.hidden ? 'Why?' : 'Hide why';
+    });
   }
 
   function classifyAll(files) {

@@ -41,7 +41,16 @@ public record ResnetProperties(
         @DefaultValue @Valid @NotNull Threads threads,
         @DefaultValue @Valid @NotNull Execution execution,
         @DefaultValue @Valid @NotNull Security security,
-        @DefaultValue @Valid @NotNull Shutdown shutdown) {
+        @DefaultValue @Valid @NotNull Shutdown shutdown,
+        @DefaultValue @Valid @NotNull Explain explain) {
+
+    /**
+     * @param grid cells of an explanation's heatmap along the picture's longer side unless a request
+     *     asks for another number (the shorter side gets cells of the same size); each costs one forward pass
+     * @param maxGrid the most cells along the longer side a request may ask for
+     */
+    public record Explain(@DefaultValue("8") @jakarta.validation.constraints.Min(1) int grid,
+            @DefaultValue("16") @jakarta.validation.constraints.Min(1) int maxGrid) {}
 
     /**
      * @param maxImageBytes largest single image accepted

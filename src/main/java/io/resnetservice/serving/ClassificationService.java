@@ -119,6 +119,20 @@ public class ClassificationService {
         return new Batch(tensor, images.size(), widths, heights);
     }
 
+    /**
+     * Decodes one image as {@link #prepare} does (the reduction the model allows, EXIF orientation,
+     * admitted against the image memory budget) and hands its pixels and the picture's full size to
+     * {@code use} while the budget is still held: for work that needs the picture itself, not only its tensor.
+     */
+    public <T> T withDecoded(LoadedModel model, byte[] bytes,
+            java.util.function.BiFunction<Pixels, ImageDecoder.Size, T> use) {
+        ImageDecoder.Plan plan = decoder.plan(bytes, model.preprocessor()::resizedSize);
+        try (MemoryBudget.Lease lease = imageMemory.acquire(plan.memoryBytes())) {
+            Pixels pixels = spans.inChild(DECODE_SPAN, () -> decoder.decode(bytes, plan));
+            return use.apply(pixels, plan.size());
+        }
+    }
+
     /** Probabilities (and OOD scores) for {@code count} preprocessed images, through the model's batching queue. */
     public Outputs outputs(LoadedModel model, float[] tensor, int count) {
         Outputs outputs = executors.of(model).submit(tensor, count);

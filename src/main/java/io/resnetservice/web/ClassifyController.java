@@ -67,17 +67,14 @@ public class ClassifyController {
 
     private static final String TOP_K_DOC = "How many classes to return per image, 1 to the number of classes";
 
-    private final ModelRegistry models;
     private final ClassificationService classifier;
     private final InferenceMetrics metrics;
-    private final ResnetProperties.Limits limits;
+    private final Uploads uploads;
 
-    public ClassifyController(ModelRegistry models, ClassificationService classifier, InferenceMetrics metrics,
-            ResnetProperties properties) {
-        this.models = models;
+    public ClassifyController(ClassificationService classifier, InferenceMetrics metrics, Uploads uploads) {
         this.classifier = classifier;
         this.metrics = metrics;
-        this.limits = properties.limits();
+        this.uploads = uploads;
     }
 
     @Operation(summary = "Classify uploaded images with the default model", description = CLASSIFY_DOC)
@@ -87,7 +84,7 @@ public class ClassifyController {
     public ClassifyResponse classify(
             @Parameter(hidden = true) @RequestPart(name = "image", required = false) List<MultipartFile> image,
             @Parameter(description = TOP_K_DOC) @RequestParam(defaultValue = "5") int topK) {
-        return run(defaultModel(), parts(image), topK);
+        return run(uploads.defaultModel(), uploads.parts(image), topK);
     }
 
     /** Documented with {@link #classify}: OpenAPI holds one operation per path and method. */
@@ -95,7 +92,7 @@ public class ClassifyController {
     @PostMapping(path = "/classify", consumes = {"image/*", MediaType.APPLICATION_OCTET_STREAM_VALUE})
     public ClassifyResponse classifyRaw(HttpServletRequest request,
             @Parameter(description = TOP_K_DOC) @RequestParam(defaultValue = "5") int topK) {
-        return run(defaultModel(), raw(request), topK);
+        return run(uploads.defaultModel(), uploads.raw(request), topK);
     }
 
     @Operation(summary = "Classify uploaded images with the named model", description = CLASSIFY_DOC)
@@ -106,7 +103,7 @@ public class ClassifyController {
             @Parameter(description = "Model name, as listed by GET /api/v1/models") @PathVariable String name,
             @Parameter(hidden = true) @RequestPart(name = "image", required = false) List<MultipartFile> image,
             @Parameter(description = TOP_K_DOC) @RequestParam(defaultValue = "5") int topK) {
-        return run(model(name, null), parts(image), topK);
+        return run(uploads.model(name, null), uploads.parts(image), topK);
     }
 
     /** Documented with {@link #classifyWith}. */
@@ -116,7 +113,7 @@ public class ClassifyController {
             @Parameter(description = "Model name, as listed by GET /api/v1/models") @PathVariable String name,
             HttpServletRequest request,
             @Parameter(description = TOP_K_DOC) @RequestParam(defaultValue = "5") int topK) {
-        return run(model(name, null), raw(request), topK);
+        return run(uploads.model(name, null), uploads.raw(request), topK);
     }
 
     @Operation(summary = "Classify uploaded images with one version of the named model", description = CLASSIFY_DOC)
@@ -129,7 +126,7 @@ public class ClassifyController {
                     String version,
             @Parameter(hidden = true) @RequestPart(name = "image", required = false) List<MultipartFile> image,
             @Parameter(description = TOP_K_DOC) @RequestParam(defaultValue = "5") int topK) {
-        return run(model(name, version), parts(image), topK);
+        return run(uploads.model(name, version), uploads.parts(image), topK);
     }
 
     /** Documented with {@link #classifyWithVersion}. */
@@ -139,36 +136,10 @@ public class ClassifyController {
     public ClassifyResponse classifyRawWithVersion(@PathVariable String name, @PathVariable String version,
             HttpServletRequest request,
             @Parameter(description = TOP_K_DOC) @RequestParam(defaultValue = "5") int topK) {
-        return run(model(name, version), raw(request), topK);
+        return run(uploads.model(name, version), uploads.raw(request), topK);
     }
 
-    /** The default model's highest version, held for this request; 503 while it has none loaded. */
-    private ServedVersion.Lease defaultModel() {
-        String name = models.defaultName();
-        return models.acquire(name).orElseThrow(() -> new ApiException(HttpStatus.SERVICE_UNAVAILABLE,
-                ProblemType.MODEL_NOT_READY, "the default model \"" + name + "\" has no loaded version"));
-    }
-
-    /** That version of the model (null: its highest), held for this request; 404 where it is not loaded. */
-    private ServedVersion.Lease model(String name, String version) {
-        Long number = version == null ? null : ModelVersions.parse(version);
-        if (version != null && number == null) {
-            throw new ApiException(HttpStatus.NOT_FOUND, ProblemType.UNKNOWN_MODEL,
-                    "model versions are positive integers, not \"" + version + "\"");
-        }
-        return models.acquire(name, number).orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND,
-                ProblemType.UNKNOWN_MODEL, version == null ? "no model named \"" + name + "\" is loaded"
-                        : "model \"" + name + "\" has no loaded version " + version));
-    }
-
-    /** A request body: how much memory reading it may take (known before any byte is read), then its images. */
-    private interface Body {
-        long bytes();
-
-        List<ImageInput> read();
-    }
-
-    private ClassifyResponse run(ServedVersion.Lease lease, Body body, int topK) {
+    private ClassifyResponse run(ServedVersion.Lease lease, Uploads.Body body, int topK) {
         LoadedModel model = lease.model();
         Timer.Sample sample = Timer.start();
         String outcome = "server_error";
@@ -196,90 +167,4 @@ public class ClassifyController {
         }
     }
 
-    /** Parts already received (small ones in memory, the rest on disk): their total size, then their bytes. */
-    private Body parts(List<MultipartFile> parts) {
-        return new Body() {
-            @Override
-            public long bytes() {
-                if (parts == null || parts.isEmpty()) {
-                    throw new ApiException(HttpStatus.BAD_REQUEST, ProblemType.NO_IMAGE,
-                            "send the images as multipart parts named \"image\"");
-                }
-                checkCount(parts.size());
-                long total = 0;
-                for (MultipartFile part : parts) {
-                    if (part.getSize() > limits.maxImageBytes().toBytes()) {
-                        throw tooLarge(ProblemType.IMAGE_TOO_LARGE, "an image is over " + limits.maxImageBytes());
-                    }
-                    total += part.getSize();
-                }
-                return total;
-            }
-
-            @Override
-            public List<ImageInput> read() {
-                return fromParts(parts);
-            }
-        };
-    }
-
-    /** A raw body: its declared length (the image limit when it declares none), then at most that many bytes. */
-    private Body raw(HttpServletRequest request) {
-        return new Body() {
-            @Override
-            public long bytes() {
-                long limit = limits.maxImageBytes().toBytes();
-                long declared = request.getContentLengthLong();
-                if (declared > limit) {
-                    throw tooLarge(ProblemType.IMAGE_TOO_LARGE, "the image is over " + limits.maxImageBytes());
-                }
-                return declared >= 0 ? declared : limit;
-            }
-
-            @Override
-            public List<ImageInput> read() {
-                return fromBody(request);
-            }
-        };
-    }
-
-    private List<ImageInput> fromParts(List<MultipartFile> parts) {
-        List<ImageInput> images = new ArrayList<>(parts.size());
-        for (MultipartFile part : parts) {
-            try {
-                images.add(new ImageInput(part.getOriginalFilename(), part.getBytes()));
-            } catch (IOException e) {
-                throw new ApiException(HttpStatus.BAD_REQUEST, ProblemType.MALFORMED_REQUEST, "an image part cannot be read");
-            }
-        }
-        return images;
-    }
-
-    /** Reads a raw body without ever holding more than the image limit plus one byte. */
-    private List<ImageInput> fromBody(HttpServletRequest request) {
-        long limit = limits.maxImageBytes().toBytes();
-        try (InputStream in = request.getInputStream()) {
-            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
-            if (bytes.length > limit) {
-                throw tooLarge(ProblemType.IMAGE_TOO_LARGE, "the image is over " + limits.maxImageBytes());
-            }
-            if (bytes.length == 0) {
-                throw new ApiException(HttpStatus.BAD_REQUEST, ProblemType.NO_IMAGE, "the request body is empty");
-            }
-            return List.of(new ImageInput(null, bytes));
-        } catch (IOException e) {
-            throw new ApiException(HttpStatus.BAD_REQUEST, ProblemType.MALFORMED_REQUEST, "the request body cannot be read");
-        }
-    }
-
-    private void checkCount(int count) {
-        if (count > limits.maxImagesPerRequest()) {
-            throw tooLarge(ProblemType.TOO_MANY_IMAGES,
-                    count + " images in one request; the limit is " + limits.maxImagesPerRequest());
-        }
-    }
-
-    private static ApiException tooLarge(ProblemType type, String detail) {
-        return new ApiException(HttpStatus.CONTENT_TOO_LARGE, type, detail);
-    }
 }

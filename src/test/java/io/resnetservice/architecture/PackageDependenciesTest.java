@@ -29,7 +29,8 @@ class PackageDependenciesTest {
         "image; org\\.springframework|io\\.resnetservice\\.(runtime|serving|web|config|training|preprocess)\\.",
         "preprocess; org\\.springframework|io\\.resnetservice\\.(runtime|serving|web|config|training)\\.",
         "training; io\\.resnetservice\\.(serving|web)\\.",
-        "serving; io\\.resnetservice\\.(web|repository|grpc)\\.",
+        "serving; io\\.resnetservice\\.(web|repository|grpc|explain)\\.",
+        "explain; org\\.springframework\\.web|io\\.resnetservice\\.(web|grpc|training|repository)\\.",
         "repository; io\\.resnetservice\\.(web|training|grpc)\\.",
         "grpc; io\\.resnetservice\\.(web|training)\\.",
         "web; io\\.resnetservice\\.grpc\\."})

@@ -141,6 +141,31 @@ class BrowserTest {
     }
 
     @Test
+    void whyTogglesTheHeatmapOverTheUploadedImage() throws IOException {
+        browser.get("http://localhost:" + port + "/");
+        waiting().until(d -> !d.findElements(By.cssSelector("#model-facts dd")).isEmpty());
+        browser.findElement(By.id("file-input")).sendKeys(upload.toString());
+        WebElement why = waiting().until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#results .why")));
+        WebElement heatmap = browser.findElement(By.cssSelector("#results .heatmap"));
+        assertFalse(heatmap.isDisplayed(), "hidden until asked for");
+        why.click();
+        waiting().until(ExpectedConditions.visibilityOf(heatmap));
+        assertEquals("true", why.getAttribute("aria-pressed"));
+        WebElement thumb = browser.findElement(By.cssSelector("#results .thumb"));
+        assertEquals(thumb.getRect().getPoint(), heatmap.getRect().getPoint(), "drawn over the image");
+        assertEquals(thumb.getRect().getDimension(), heatmap.getRect().getDimension(), "of the image's size");
+        long painted = ((Number) ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+                "const c = document.querySelector('#results .heatmap');"
+                        + "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+                        + "let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) n++; } return n;")).longValue();
+        assertTrue(painted > 0, "the heatmap painted some of the image");
+        screenshot("demo-page-why.png");
+        why.click();
+        waiting().until(ExpectedConditions.invisibilityOf(heatmap));
+        assertEquals("false", why.getAttribute("aria-pressed"));
+    }
+
+    @Test
     void aPhotoOfACatIsShownAsNotRecognisedWithItsScores() throws IOException {
         Path cat = SCREENSHOTS.resolve("chelsea.jpg").toAbsolutePath();
         Assumptions.assumeTrue(OsPackage.SKIMAGE.testable(), OsPackage.SKIMAGE.missing());

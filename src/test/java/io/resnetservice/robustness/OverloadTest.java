@@ -133,4 +133,41 @@ class OverloadTest {
         assertEquals(200, after.status());
         assertTrue(http.get("/actuator/prometheus").body().contains("outcome=\"rejected\""));
     }
+
+    /** An explanation (65 forward passes at the default grid) waits in the same queue, and is refused as classify is. */
+    @Test
+    void explanationsAreAdmittedAndRefusedByTheSameQueue() throws Exception {
+        Multipart upload = new Multipart().file("image", "x.png", "image/png", TestImages.png(TestImages.grey(28, 28, 3)));
+        byte[] body = upload.bytes();
+        String type = upload.contentType();
+        HttpClient client = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
+        ExecutorService pool = Executors.newFixedThreadPool(24);
+        List<Future<Outcome>> outcomes = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            outcomes.add(pool.submit(() -> {
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
+                        + "/api/v1/explain")).header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                return new Outcome(r.statusCode(), 0, r.headers().firstValue("Retry-After").orElse(null));
+            }));
+        }
+        int ok = 0;
+        int refused = 0;
+        for (Future<Outcome> f : outcomes) {
+            Outcome o = f.get();
+            if (o.status() == 200) {
+                ok++;
+            } else {
+                assertEquals(503, o.status(), "served or refused, nothing else");
+                assertTrue(o.retryAfter() != null, "a refusal says when to retry");
+                refused++;
+            }
+        }
+        pool.shutdown();
+        System.out.printf(Locale.ROOT, "explain overload: 24 at once with a queue of %d: %d served, %d refused%n", QUEUE,
+                ok, refused);
+        assertTrue(ok > 0 && refused > 0, "some served, some refused: " + ok + " / " + refused);
+        assertEquals(200, new Http(port).post("/api/v1/explain", "image/png", TestImages.png(TestImages.grey(28, 28, 4)))
+                .status(), "served again afterwards");
+    }
 }

@@ -142,6 +142,23 @@ class Int8ServingTest {
         assertEquals(v1.get("oodScore").asDouble(), r.json().at("/outputs/1/data/0").asDouble(), 1e-3);
     }
 
+    /** Occlusion needs only forward passes, so an int8 model is explained as a float one is. */
+    @Test
+    void anInt8ModelIsExplained() throws IOException {
+        FashionMnist.Split test = FashionMnist.test(Datasets.fashionMnist());
+        byte[] png = TestImages.png(fashionImage(test, 7));
+        Http.Response r = new Http(port).post("/api/v1/models/fashion-mnist-resnet18-int8/explain",
+                new Multipart().file("image", "t.png", "image/png", png));
+        assertEquals(200, r.status(), r.body());
+        JsonNode values = r.json().at("/results/0/heatmap/values");
+        assertEquals(64, values.size());
+        double max = 0;
+        for (JsonNode v : values) {
+            max = Math.max(max, v.asDouble());
+        }
+        assertEquals(1.0, max, 1e-6, "some region of the item matters to its class");
+    }
+
     private static java.awt.image.BufferedImage fashionImage(FashionMnist.Split test, int i) {
         java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
         image.getRaster().setDataElements(0, 0, 28, 28, java.util.Arrays.copyOfRange(test.images(), i * 784, (i + 1) * 784));
