@@ -10,7 +10,10 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 import org.springframework.http.ProblemDetail;
 
-/** The problem responses of the classify operations, written once for the OpenAPI document. */
+/**
+ * The problem responses of the upload operations (classify, explain), written once for the OpenAPI
+ * document; each operation states its own 200.
+ */
 final class ApiResponsesDoc {
 
     private ApiResponsesDoc() {}
@@ -18,8 +21,6 @@ final class ApiResponsesDoc {
     @Target(ElementType.METHOD)
     @Retention(RetentionPolicy.RUNTIME)
     @io.swagger.v3.oas.annotations.responses.ApiResponses({
-        @ApiResponse(responseCode = "200", description = "The classes of each image",
-                content = @Content(mediaType = "application/json", schema = @Schema(implementation = ClassifyResponse.class))),
         @ApiResponse(responseCode = "400", description = "No image, an empty, broken or unsupported image, or a bad topK",
                 content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class),
                         examples = @ExampleObject(value = """
@@ -43,5 +44,5 @@ final class ApiResponsesDoc {
         @ApiResponse(responseCode = "503", description = "The model is not ready",
                 content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     })
-    @interface ClassifyProblems {}
+    @interface UploadProblems {}
 }

@@ -1,7 +1,6 @@
 package io.resnetservice.web;
 
 import io.micrometer.core.instrument.Timer;
-import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.image.ImageException;
 import io.resnetservice.runtime.LoadedModel;
 import io.resnetservice.serving.BatchingExecutor;
@@ -9,22 +8,18 @@ import io.resnetservice.serving.ClassificationService.ImageInput;
 import io.resnetservice.serving.ClassificationService;
 import io.resnetservice.serving.InferenceMetrics;
 import io.resnetservice.serving.MemoryBudget;
-import io.resnetservice.serving.ModelRegistry;
-import io.resnetservice.serving.ModelVersions;
 import io.resnetservice.serving.ServedVersion;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
-import java.util.ArrayList;
 import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -79,7 +74,9 @@ public class ClassifyController {
 
     @Operation(summary = "Classify uploaded images with the default model", description = CLASSIFY_DOC)
     @ImageBody
-    @ApiResponsesDoc.ClassifyProblems
+    @ApiResponsesDoc.UploadProblems
+    @ApiResponse(responseCode = "200", description = "The classes of each image",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ClassifyResponse.class)))
     @PostMapping(path = "/classify", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     public ClassifyResponse classify(
             @Parameter(hidden = true) @RequestPart(name = "image", required = false) List<MultipartFile> image,
@@ -97,7 +94,9 @@ public class ClassifyController {
 
     @Operation(summary = "Classify uploaded images with the named model", description = CLASSIFY_DOC)
     @ImageBody
-    @ApiResponsesDoc.ClassifyProblems
+    @ApiResponsesDoc.UploadProblems
+    @ApiResponse(responseCode = "200", description = "The classes of each image",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ClassifyResponse.class)))
     @PostMapping(path = "/models/{name}/classify", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     public ClassifyResponse classifyWith(
             @Parameter(description = "Model name, as listed by GET /api/v1/models") @PathVariable String name,
@@ -118,7 +117,9 @@ public class ClassifyController {
 
     @Operation(summary = "Classify uploaded images with one version of the named model", description = CLASSIFY_DOC)
     @ImageBody
-    @ApiResponsesDoc.ClassifyProblems
+    @ApiResponsesDoc.UploadProblems
+    @ApiResponse(responseCode = "200", description = "The classes of each image",
+            content = @Content(mediaType = "application/json", schema = @Schema(implementation = ClassifyResponse.class)))
     @PostMapping(path = "/models/{name}/versions/{version}/classify", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     public ClassifyResponse classifyWithVersion(
             @Parameter(description = "Model name, as listed by GET /api/v1/models") @PathVariable String name,

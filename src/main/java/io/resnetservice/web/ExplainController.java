@@ -62,7 +62,7 @@ public class ExplainController {
 
     @Operation(summary = "Explain the classes of uploaded images with the default model", description = EXPLAIN_DOC)
     @ClassifyController.ImageBody
-    @ApiResponsesDoc.ClassifyProblems
+    @ApiResponsesDoc.UploadProblems
     @ApiResponse(responseCode = "200", description = "Heatmaps, or with format=png the overlaid image", content = {
         @Content(mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = ExplainResponse.class)),
         @Content(mediaType = MediaType.IMAGE_PNG_VALUE, schema = @Schema(type = "string", format = "binary"))})
@@ -86,7 +86,10 @@ public class ExplainController {
 
     @Operation(summary = "Explain the classes of uploaded images with the named model", description = EXPLAIN_DOC)
     @ClassifyController.ImageBody
-    @ApiResponsesDoc.ClassifyProblems
+    @ApiResponsesDoc.UploadProblems
+    @ApiResponse(responseCode = "200", description = "Heatmaps, or with format=png the overlaid image", content = {
+        @Content(mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = ExplainResponse.class)),
+        @Content(mediaType = MediaType.IMAGE_PNG_VALUE, schema = @Schema(type = "string", format = "binary"))})
     @PostMapping(path = "/models/{name}/explain", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     public ResponseEntity<?> explainWith(
             @Parameter(description = "Model name, as listed by GET /api/v1/models") @PathVariable String name,

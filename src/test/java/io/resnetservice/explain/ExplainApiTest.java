@@ -122,6 +122,19 @@ class ExplainApiTest extends RandomModelServiceTest {
         assertEquals(baseline, nativeMemory.liveNDArrays(), "live NDArrays after explanations");
     }
 
+    @Test
+    void swaggerUiDocumentsTheEndpointWithAnUploadForm() {
+        JsonNode doc = http.get("/v3/api-docs").json();
+        for (String path : java.util.List.of("/paths/~1api~1v1~1explain/post", "/paths/~1api~1v1~1models~1{name}~1explain/post")) {
+            JsonNode op = doc.at(path);
+            assertTrue(op.at("/requestBody/content/multipart~1form-data").isObject(), path + ": " + op);
+            assertTrue(op.at("/responses/200/content/application~1json/schema/$ref").asString().endsWith("/ExplainResponse"),
+                    path + ": " + op.at("/responses/200"));
+            assertTrue(op.at("/responses/200/content/image~1png").isObject(), path);
+            assertTrue(op.at("/responses/400/content/application~1problem+json").isObject(), path);
+        }
+    }
+
     static void assertProblem(Http.Response r, int status, String type) {
         assertEquals(status, r.status(), r.body());
         assertTrue(r.contentType().startsWith("application/problem+json"), r.contentType());
