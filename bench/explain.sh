@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What an explanation costs, against the packaged jar: the latency of POST /api/v1/explain per image
-# (default grid, 8 cells along the longer side: 1 + cells forward passes) for the default model and for a
+# (default grid, 8 cells along the longer side: 1 + 64 + 36 forward passes on a square image) for the default model and for a
 # ResNet-18 at 224 (torchvision's layout, seeded weights), and the classify rate at c=8 with and without
-# one client explaining in a loop beside it. Writes bench/results/<date>-explain.txt.
+# one client explaining in a loop beside it. Writes bench/results/<date>-explain.txt, and redraws the
+# README's overlay pictures (docs/explanation-*.png: two test items side by side, each class explained).
 #
 #   bench/explain.sh   (needs: apt-get install hey python3-torchvision python3-skimage)
 #   SECONDS_PER_RUN=20 EXPLANATIONS=20 bench/explain.sh
@@ -32,6 +33,11 @@ until curl -sf "localhost:$PORT/actuator/health/readiness" >/dev/null; do
   sleep 0.2
 done
 CLASSIFY="http://localhost:$PORT/api/v1/classify"
+read -r left right < <(/usr/bin/python3 tools/make_composite.py --left 0 --right 1 --scale 4 --out "$WORK/composite.png")
+for class in "$left" "$right"; do
+  curl -sf -F image=@"$WORK/composite.png" -o "docs/explanation-class-$class.png" \
+    "http://localhost:$PORT/api/v1/models/fashion-mnist-resnet18/explain?class=$class&format=png"
+done
 
 explain_ms() {  # model image: median and p90 of EXPLANATIONS sequential explanations, in ms
   local url="http://localhost:$PORT/api/v1/models/$1/explain"
@@ -51,8 +57,8 @@ classify_rate() {  # label
 echo "# resnet-service: what an explanation costs, $(date -u +%FT%TZ)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB;" \
   "java $(java -version 2>&1 | head -1 | cut -d'"' -f2); grid 8 (default)"
-echo "explain fashion-mnist-resnet18, grey.jpg (8x8 cells, 65 passes at 56x56): $(explain_ms fashion-mnist-resnet18 "$WORK/item.jpg")"
-echo "explain resnet18-224, a 224x224 photo (8x8 cells, 65 passes at 224x224): $(explain_ms resnet18-224 "$WORK/photo.jpg")"
+echo "explain fashion-mnist-resnet18, grey.jpg (8x8 cells, 101 passes at 56x56): $(explain_ms fashion-mnist-resnet18 "$WORK/item.jpg")"
+echo "explain resnet18-224, a 224x224 photo (8x8 cells, 101 passes at 224x224): $(explain_ms resnet18-224 "$WORK/photo.jpg")"
 hey -z 5s -c 8 -m POST -T image/jpeg -D "$WORK/item.jpg" "$CLASSIFY" > /dev/null  # warm-up
 classify_rate alone
 ( while true; do curl -s -o /dev/null -X POST -H 'Content-Type: image/jpeg' --data-binary @"$WORK/item.jpg" \

@@ -16,7 +16,8 @@ import org.springframework.stereotype.Service;
  * Why the model decided: per image, the class explained and an occlusion heatmap over the whole picture
  * ({@link Occlusion}). The occluded copies go through the same image memory budget, preprocessing and
  * batching queue as classifications (a full queue is a 503), in chunks so that a large model's inputs
- * never pile up; an explanation costs one forward pass per grid cell, plus one.
+ * never pile up; an explanation costs one forward pass per grid cell, one per placement of the kept window,
+ * plus one.
  */
 @Service
 public class ExplanationService {
@@ -104,35 +105,42 @@ public class ExplanationService {
         Occlusion.Grid grid = Occlusion.Grid.of(pixels.width(), pixels.height(), cells);
         float[] fill = Occlusion.background(pixels);
         int size = model.preprocessor().tensorSize();
-        // The unoccluded image first, then one copy per cell, in chunks through the queue.
-        int total = grid.size() + 1;
+        // The image as it is first, then one copy per deletion window, then one per kept window, in chunks
+        // through the queue.
+        int deleted = grid.size();
+        int total = 1 + deleted + grid.keptCount();
         float[] probabilities = null;
-        float[] occluded = new float[grid.size()];
+        float[] occluded = new float[deleted];
+        float[] kept = new float[grid.keptCount()];
         int classIndex = -1;
         for (int start = 0; start < total; start += CHUNK) {
             int count = Math.min(CHUNK, total - start);
             float[] tensor = new float[count * size];
             for (int i = 0; i < count; i++) {
                 int variant = start + i;
-                Pixels input = variant == 0 ? pixels : Occlusion.occluded(pixels, grid, variant - 1, fill);
+                Pixels input = variant == 0 ? pixels
+                        : variant <= deleted ? Occlusion.occluded(pixels, grid, variant - 1, fill)
+                        : Occlusion.keptOnly(pixels, grid, variant - 1 - deleted, fill);
                 model.preprocessor().apply(input, tensor, i * size);
             }
-            // The model's own queue, not ClassificationService.outputs: occluded copies are not images classified.
+            // The model's own queue, not ClassificationService.outputs: painted copies are not images classified.
             float[][] answers = executors.of(model).submit(tensor, count).probabilities();
             for (int i = 0; i < count; i++) {
                 int variant = start + i;
                 if (variant == 0) {
                     probabilities = answers[0];
                     classIndex = target.index() != null ? target.index() : argmax(probabilities);
-                } else {
+                } else if (variant <= deleted) {
                     occluded[variant - 1] = answers[i][classIndex];
+                } else {
+                    kept[variant - 1 - deleted] = answers[i][classIndex];
                 }
             }
         }
         float original = probabilities[classIndex];
         return new Explanation(name, picture.width(), picture.height(),
                 new ExplainedClass(classIndex, model.labels().get(classIndex), Math.round(original * 10000.0) / 10000.0),
-                new Heatmap(grid.rows(), grid.cols(), Occlusion.heatmap(grid, original, occluded)));
+                new Heatmap(grid.rows(), grid.cols(), Occlusion.heatmap(grid, original, occluded, kept)));
     }
 
     private static int argmax(float[] values) {

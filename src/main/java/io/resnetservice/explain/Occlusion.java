@@ -3,11 +3,13 @@ package io.resnetservice.explain;
 import io.resnetservice.image.Pixels;
 
 /**
- * Occlusion sensitivity (Zeiler and Fergus 2014) on the picture as the user sees it: each cell of a grid
- * laid over the decoded image (after EXIF orientation) is painted over with the image's own background,
- * the result goes through the model's whole preprocessing, and the cell's value is how much the class's
- * probability falls. Because the occluder is placed before any crop, fit or pad, cell (r, c) is exactly
- * the region rows r/R..(r+1)/R, columns c/C..(c+1)/C of the original: nothing has to be mapped back.
+ * Occlusion on the picture as the user sees it, played both ways (Fong and Vedaldi 2017): <em>deletion</em>
+ * (Zeiler and Fergus 2014) paints a small window of a grid laid over the decoded image (after EXIF
+ * orientation) with the image's own background and asks how much the class's log-probability falls;
+ * <em>preservation</em> paints everything but a larger window and asks how much of the class is left. A
+ * cell's value is the sum of the two, each scaled to [0, 1], scaled so that the largest is 1. Because the paint is applied before any crop,
+ * fit or pad, cell (r, c) is exactly the region rows r/R..(r+1)/R, columns c/C..(c+1)/C of the original:
+ * nothing has to be mapped back.
  */
 public final class Occlusion {
 
@@ -16,6 +18,13 @@ public final class Occlusion {
      * windows that cover it. Occluding single cells left maps that a small item's texture made noisy.
      */
     static final int WINDOW = 2;
+
+    /**
+     * Cells per side of the window kept alone, placed wholly inside the grid at every offset. Deletion on its
+     * own lets a region score where hiding it merely disturbs the picture; what is left when only a region
+     * is shown says which region carries the class (docs/explanations.md has the measurements).
+     */
+    static final int KEPT = 3;
 
     private Occlusion() {}
 
@@ -32,6 +41,19 @@ public final class Occlusion {
 
         public int size() {
             return rows * cols;
+        }
+
+        int keptRows() {
+            return Math.min(KEPT, rows);
+        }
+
+        int keptCols() {
+            return Math.min(KEPT, cols);
+        }
+
+        /** How many placements the kept window has: one per offset at which it lies wholly inside the grid. */
+        public int keptCount() {
+            return (rows - keptRows() + 1) * (cols - keptCols() + 1);
         }
 
         int x0(int col, int width) {
@@ -69,21 +91,46 @@ public final class Occlusion {
      * cell and the next {@link #WINDOW} - 1 to its right and below, cut at the picture's edges.
      */
     public static Pixels occluded(Pixels p, Grid grid, int index, float[] fill) {
-        int w = p.width();
-        int h = p.height();
         int row = index / grid.cols();
         int col = index % grid.cols();
-        int x0 = grid.x0(col, w);
-        int x1 = grid.x0(Math.min(grid.cols(), col + WINDOW), w);
-        int y0 = grid.y0(row, h);
-        int y1 = grid.y0(Math.min(grid.rows(), row + WINDOW), h);
+        return painted(p, grid, row, col, Math.min(grid.rows(), row + WINDOW), Math.min(grid.cols(), col + WINDOW),
+                fill, false);
+    }
+
+    /**
+     * A copy of the picture painted {@code fill} everywhere but the kept window at placement {@code index}
+     * (row-major over the {@link Grid#keptCount()} placements).
+     */
+    public static Pixels keptOnly(Pixels p, Grid grid, int index, float[] fill) {
+        int across = grid.cols() - grid.keptCols() + 1;
+        int row = index / across;
+        int col = index % across;
+        return painted(p, grid, row, col, row + grid.keptRows(), col + grid.keptCols(), fill, true);
+    }
+
+    /** Paints cells [row0, row1) x [col0, col1) with {@code fill}, or with {@code outside} everything else. */
+    private static Pixels painted(Pixels p, Grid grid, int row0, int col0, int row1, int col1, float[] fill,
+            boolean outside) {
+        int w = p.width();
+        int h = p.height();
+        int x0 = grid.x0(col0, w);
+        int x1 = grid.x0(col1, w);
+        int y0 = grid.y0(row0, h);
+        int y1 = grid.y0(row1, h);
         Pixels.Rgb8 rgb8 = p.rgb8();
         if (rgb8 != null) {
             byte[] bytes = rgb8.bytes().clone();
-            for (int y = y0; y < y1; y++) {
-                for (int x = x0; x < x1; x++) {
-                    for (int c = 0; c < 3; c++) {
-                        bytes[3 * (y * w + x) + rgb8.offsets()[c]] = (byte) Math.round(fill[c] * 255);
+            byte[] paint = new byte[3];
+            for (int c = 0; c < 3; c++) {
+                paint[c] = (byte) Math.round(fill[c] * 255);
+            }
+            for (int y = 0; y < h; y++) {
+                boolean rowInside = y >= y0 && y < y1;
+                for (int x = 0; x < w; x++) {
+                    if ((rowInside && x >= x0 && x < x1) != outside) {
+                        for (int c = 0; c < 3; c++) {
+                            bytes[3 * (y * w + x) + rgb8.offsets()[c]] = paint[c];
+                        }
                     }
                 }
             }
@@ -91,39 +138,87 @@ public final class Occlusion {
         }
         float[] data = p.data().clone();
         for (int c = 0; c < p.channels(); c++) {
-            for (int y = y0; y < y1; y++) {
-                java.util.Arrays.fill(data, (c * h + y) * w + x0, (c * h + y) * w + x1, fill[c]);
+            for (int y = 0; y < h; y++) {
+                int at = (c * h + y) * w;
+                if (!outside) {
+                    if (y >= y0 && y < y1) {
+                        java.util.Arrays.fill(data, at + x0, at + x1, fill[c]);
+                    }
+                } else if (y >= y0 && y < y1) {
+                    java.util.Arrays.fill(data, at, at + x0, fill[c]);
+                    java.util.Arrays.fill(data, at + x1, at + w, fill[c]);
+                } else {
+                    java.util.Arrays.fill(data, at, at + w, fill[c]);
+                }
             }
         }
         return new Pixels(w, h, p.channels(), data);
     }
 
     /**
-     * Each cell's value: the mean fall in the class's log-probability (never below 0) over the windows
-     * that cover it, scaled so that the largest is 1; all 0 where no occlusion lowers it. Log-probabilities,
-     * because a softmax saturates: a class at 0.999 or at 0.001 barely moves in probability when a part of
-     * it is hidden, but its log-probability does (docs/explanations.md has the measurements behind both choices).
+     * Each cell's value in [0, 1]: the sum of its deletion value (the mean fall in the class's
+     * log-probability, never below 0, over the windows that cover it) and its preservation value (the mean
+     * log-probability the class keeps over the kept windows that cover it, above the lowest), each scaled so
+     * that its largest is 1, and the sum scaled the same way (all 0 where nothing varies). Log-probabilities, because a softmax saturates: a
+     * class at 0.999 or at 0.001 barely moves in probability when a part of it is hidden, but its
+     * log-probability does.
+     *
+     * @param occluded the class's probability with each deletion window painted (one per cell)
+     * @param kept the class's probability with only each kept window shown ({@link Grid#keptCount()})
      */
-    public static float[] heatmap(Grid grid, float original, float[] occluded) {
-        double base = Math.log(Math.max(original, 1e-30f));
-        float[] drops = new float[occluded.length];
+    public static float[] heatmap(Grid grid, float original, float[] occluded, float[] kept) {
+        double base = log(original);
+        double[] drops = new double[occluded.length];
         for (int i = 0; i < drops.length; i++) {
-            drops[i] = (float) Math.max(0, base - Math.log(Math.max(occluded[i], 1e-30f)));
+            drops[i] = Math.max(0, base - log(occluded[i]));
         }
-        // Each cell: the mean drop of the windows covering it (those starting up to WINDOW - 1 cells above or left).
-        float[] values = new float[occluded.length];
-        float max = 0;
+        double[] deletion = covered(grid, drops, WINDOW, WINDOW, grid.cols());
+        double lowest = Double.MAX_VALUE;
+        for (float k : kept) {
+            lowest = Math.min(lowest, log(k));
+        }
+        double[] left = new double[kept.length];
+        for (int i = 0; i < kept.length; i++) {
+            left[i] = log(kept[i]) - lowest;
+        }
+        double[] preservation = covered(grid, left, grid.keptRows(), grid.keptCols(), grid.cols() - grid.keptCols() + 1);
+        double[] sum = new double[grid.size()];
+        double max = 0;
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] = deletion[i] + preservation[i];
+            max = Math.max(max, sum[i]);
+        }
+        float[] values = new float[grid.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = max > 0 ? (float) (sum[i] / max) : 0f;
+        }
+        return values;
+    }
+
+    private static double log(float probability) {
+        return Math.log(Math.max(probability, 1e-30f));
+    }
+
+    /**
+     * Each cell: the mean of {@code windowValues} over the windows of {@code rows x cols} cells that cover it
+     * (placed row-major, {@code across} per row, cut at the grid's edges where placements start at every
+     * cell), scaled so that the largest is 1.
+     */
+    private static double[] covered(Grid grid, double[] windowValues, int rows, int cols, int across) {
+        int down = windowValues.length / across;
+        double[] values = new double[grid.size()];
+        double max = 0;
         for (int r = 0; r < grid.rows(); r++) {
             for (int c = 0; c < grid.cols(); c++) {
                 double sum = 0;
                 int n = 0;
-                for (int wr = Math.max(0, r - WINDOW + 1); wr <= r; wr++) {
-                    for (int wc = Math.max(0, c - WINDOW + 1); wc <= c; wc++) {
-                        sum += drops[wr * grid.cols() + wc];
+                for (int wr = Math.max(0, r - rows + 1); wr <= Math.min(r, down - 1); wr++) {
+                    for (int wc = Math.max(0, c - cols + 1); wc <= Math.min(c, across - 1); wc++) {
+                        sum += windowValues[wr * across + wc];
                         n++;
                     }
                 }
-                values[r * grid.cols() + c] = (float) (sum / n);
+                values[r * grid.cols() + c] = n == 0 ? 0 : sum / n;
                 max = Math.max(max, values[r * grid.cols() + c]);
             }
         }

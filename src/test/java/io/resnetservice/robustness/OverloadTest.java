@@ -134,7 +134,7 @@ class OverloadTest {
         assertTrue(http.get("/actuator/prometheus").body().contains("outcome=\"rejected\""));
     }
 
-    /** An explanation (65 forward passes at the default grid) waits in the same queue, and is refused as classify is. */
+    /** An explanation (101 forward passes at the default grid on a square picture) waits in the same queue, and is refused as classify is. */
     @Test
     void explanationsAreAdmittedAndRefusedByTheSameQueue() throws Exception {
         Multipart upload = new Multipart().file("image", "x.png", "image/png", TestImages.png(TestImages.grey(28, 28, 3)));
