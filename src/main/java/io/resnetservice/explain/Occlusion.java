@@ -7,9 +7,9 @@ import io.resnetservice.image.Pixels;
  * (Zeiler and Fergus 2014) paints a small window of a grid laid over the decoded image (after EXIF
  * orientation) with the image's own background and asks how much the class's log-probability falls;
  * <em>preservation</em> paints everything but a larger window and asks how much of the class is left. A
- * cell's value is the sum of the two, each scaled to [0, 1], scaled so that the largest is 1. Because the paint is applied before any crop,
- * fit or pad, cell (r, c) is exactly the region rows r/R..(r+1)/R, columns c/C..(c+1)/C of the original:
- * nothing has to be mapped back.
+ * cell's value is the sum of the two, each scaled to [0, 1], scaled so that the largest is 1. Because the
+ * paint is applied before any crop, fit or pad, cell (r, c) is exactly the region rows r/R..(r+1)/R, columns
+ * c/C..(c+1)/C of the original: nothing has to be mapped back.
  */
 public final class Occlusion {
 
@@ -51,9 +51,14 @@ public final class Occlusion {
             return Math.min(KEPT, cols);
         }
 
+        /** Placements of the kept window along a row of the grid. */
+        int keptAcross() {
+            return cols - keptCols() + 1;
+        }
+
         /** How many placements the kept window has: one per offset at which it lies wholly inside the grid. */
         public int keptCount() {
-            return (rows - keptRows() + 1) * (cols - keptCols() + 1);
+            return (rows - keptRows() + 1) * keptAcross();
         }
 
         int x0(int col, int width) {
@@ -102,9 +107,8 @@ public final class Occlusion {
      * (row-major over the {@link Grid#keptCount()} placements).
      */
     public static Pixels keptOnly(Pixels p, Grid grid, int index, float[] fill) {
-        int across = grid.cols() - grid.keptCols() + 1;
-        int row = index / across;
-        int col = index % across;
+        int row = index / grid.keptAcross();
+        int col = index % grid.keptAcross();
         return painted(p, grid, row, col, row + grid.keptRows(), col + grid.keptCols(), fill, true);
     }
 
@@ -159,9 +163,9 @@ public final class Occlusion {
      * Each cell's value in [0, 1]: the sum of its deletion value (the mean fall in the class's
      * log-probability, never below 0, over the windows that cover it) and its preservation value (the mean
      * log-probability the class keeps over the kept windows that cover it, above the lowest), each scaled so
-     * that its largest is 1, and the sum scaled the same way (all 0 where nothing varies). Log-probabilities, because a softmax saturates: a
-     * class at 0.999 or at 0.001 barely moves in probability when a part of it is hidden, but its
-     * log-probability does.
+     * that its largest is 1, and the sum scaled the same way (all 0 where nothing varies). Log-probabilities,
+     * because a softmax saturates: a class at 0.999 or at 0.001 barely moves in probability when a part of it
+     * is hidden, but its log-probability does.
      *
      * @param occluded the class's probability with each deletion window painted (one per cell)
      * @param kept the class's probability with only each kept window shown ({@link Grid#keptCount()})
@@ -172,7 +176,7 @@ public final class Occlusion {
         for (int i = 0; i < drops.length; i++) {
             drops[i] = Math.max(0, base - log(occluded[i]));
         }
-        double[] deletion = covered(grid, drops, WINDOW, WINDOW, grid.cols());
+        double[] deletion = scaledToOne(covered(grid, drops, WINDOW, WINDOW, grid.cols()));
         double lowest = Double.MAX_VALUE;
         for (float k : kept) {
             lowest = Math.min(lowest, log(k));
@@ -181,16 +185,15 @@ public final class Occlusion {
         for (int i = 0; i < kept.length; i++) {
             left[i] = log(kept[i]) - lowest;
         }
-        double[] preservation = covered(grid, left, grid.keptRows(), grid.keptCols(), grid.cols() - grid.keptCols() + 1);
+        double[] preservation = scaledToOne(covered(grid, left, grid.keptRows(), grid.keptCols(), grid.keptAcross()));
         double[] sum = new double[grid.size()];
-        double max = 0;
         for (int i = 0; i < sum.length; i++) {
             sum[i] = deletion[i] + preservation[i];
-            max = Math.max(max, sum[i]);
         }
+        scaledToOne(sum);
         float[] values = new float[grid.size()];
         for (int i = 0; i < values.length; i++) {
-            values[i] = max > 0 ? (float) (sum[i] / max) : 0f;
+            values[i] = (float) sum[i];
         }
         return values;
     }
@@ -201,13 +204,11 @@ public final class Occlusion {
 
     /**
      * Each cell: the mean of {@code windowValues} over the windows of {@code rows x cols} cells that cover it
-     * (placed row-major, {@code across} per row, cut at the grid's edges where placements start at every
-     * cell), scaled so that the largest is 1.
+     * (placed row-major, {@code across} per row, cut at the grid's edges where placements start at every cell).
      */
     private static double[] covered(Grid grid, double[] windowValues, int rows, int cols, int across) {
         int down = windowValues.length / across;
         double[] values = new double[grid.size()];
-        double max = 0;
         for (int r = 0; r < grid.rows(); r++) {
             for (int c = 0; c < grid.cols(); c++) {
                 double sum = 0;
@@ -219,8 +220,16 @@ public final class Occlusion {
                     }
                 }
                 values[r * grid.cols() + c] = n == 0 ? 0 : sum / n;
-                max = Math.max(max, values[r * grid.cols() + c]);
             }
+        }
+        return values;
+    }
+
+    /** Scales {@code values} in place so that the largest is 1 (left as they are when none is above 0). */
+    private static double[] scaledToOne(double[] values) {
+        double max = 0;
+        for (double v : values) {
+            max = Math.max(max, v);
         }
         if (max > 0) {
             for (int i = 0; i < values.length; i++) {

@@ -37,9 +37,9 @@ public class ExplainController {
             + "rows r/R..(r+1)/R and columns c/C..(c+1)/C: how much the class depends on that region, by occlusion "
             + "played both ways (how far the class's log-probability falls when a small window over it is painted "
             + "with the image's background, and how much of the class is left when only a larger window around it "
-            + "is shown), each scaled so that its largest is 1, then summed and scaled again. Costs one forward pass per cell, one "
-            + "per placement of the kept window (36 at the default grid on a square image), plus one. `format=png` answers the image with the heatmap drawn over it "
-            + "(one image per request).";
+            + "is shown), each scaled so that its largest is 1, then summed and scaled again. Costs one forward pass "
+            + "per cell, one per placement of the kept window (36 at the default grid on a square image), plus one. "
+            + "`format=png` answers the image with the heatmap drawn over it (one image per request).";
     private static final String CLASS_DOC = "The class to explain, as an index or a label; default: each image's top class";
     private static final String GRID_DOC = "Cells along the picture's longer side (default resnet.explain.grid, 8)";
     private static final String FORMAT_DOC = "json (default) or png: the image with its heatmap overlaid";
