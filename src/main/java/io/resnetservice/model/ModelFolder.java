@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
-import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -133,15 +132,14 @@ public final class ModelFolder {
 
     private String loadStateDict(Block block, NDManager manager) {
         String file = spec.weights();
-        try (InputStream raw = source.open(file)) {
-            byte[] bytes = raw.readAllBytes();
-            Map<String, Npz.Array> stateDict = Npz.read(new ByteArrayInputStream(bytes));
-            if (!(block instanceof ResNet resnet)) {
-                throw new ModelLoadException(source.describe(file) + ": a torchvision state_dict loads into our ResNet only", null);
-            }
+        if (!(block instanceof ResNet resnet)) {
+            throw new ModelLoadException(source.describe(file) + ": a torchvision state_dict loads into our ResNet only", null);
+        }
+        try (DigestInputStream in = new DigestInputStream(new BufferedInputStream(source.open(file), 1 << 16), sha256())) {
             resnet.initialize(manager, DataType.FLOAT32, inputShape(1));
-            TorchvisionWeights.load(resnet, stateDict, manager, source.describe(file));
-            return HexFormat.of().formatHex(sha256().digest(bytes));
+            TorchvisionWeights.load(resnet, in, manager, source.describe(file));
+            in.transferTo(OutputStream.nullOutputStream()); // the digest covers the whole file, zip directory too
+            return HexFormat.of().formatHex(in.getMessageDigest().digest());
         } catch (ModelLoadException e) {
             throw e;
         } catch (IOException | RuntimeException e) {

@@ -2,6 +2,7 @@ package io.resnetservice.model;
 
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -83,42 +84,112 @@ public final class Npz {
 
     public static Array readNpy(byte[] bytes, String name) throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
-        byte[] magic = new byte[6];
-        in.readFully(magic);
-        if (magic[0] != (byte) 0x93 || !new String(magic, 1, 5, StandardCharsets.US_ASCII).equals("NUMPY")) {
-            throw new IOException(name + " is not an .npy array");
+        Header header = Header.read(in, name);
+        if (bytes.length - header.dataOffset() != header.count() * 4) {
+            throw new IOException(name + ": holds " + (bytes.length - header.dataOffset()) + " bytes of data, shape needs "
+                    + header.count() * 4);
         }
-        int major = in.readUnsignedByte();
-        in.readUnsignedByte();
-        int headerLength = major == 1
-                ? Short.toUnsignedInt(Short.reverseBytes(in.readShort()))
-                : Integer.reverseBytes(in.readInt());
-        byte[] headerBytes = new byte[headerLength];
-        in.readFully(headerBytes);
-        String header = new String(headerBytes, StandardCharsets.ISO_8859_1);
-        Matcher descr = DESCR.matcher(header);
-        Matcher fortran = FORTRAN.matcher(header);
-        Matcher shapeMatch = SHAPE.matcher(header);
-        if (!descr.find() || !fortran.find() || !shapeMatch.find()) {
-            throw new IOException(name + ": unreadable .npy header " + header.strip());
+        float[] data = new float[(int) header.count()];
+        ByteBuffer.wrap(bytes, header.dataOffset(), (int) header.count() * 4).order(ByteOrder.LITTLE_ENDIAN)
+                .asFloatBuffer().get(data);
+        return new Array(header.shape(), data);
+    }
+
+    /** Receives the arrays of {@link #forEach}, one at a time. */
+    @FunctionalInterface
+    public interface ArrayVisitor {
+        /**
+         * One array: {@code values} holds its floats, little-endian, in a direct buffer that is reused for
+         * the next array, so it is valid only during this call.
+         */
+        void visit(String name, long[] shape, ByteBuffer values) throws IOException;
+    }
+
+    /**
+     * Reads an .npz array by array into one native buffer, sized to the largest array and reused, so that
+     * loading a model's weights puts none of them on the Java heap (a 9 MB convolution would be a
+     * humongous object there, and the heap would keep the room it grew to).
+     */
+    public static void forEach(InputStream in, ArrayVisitor visitor) throws IOException {
+        ByteBuffer buffer = null;
+        byte[] chunk = new byte[1 << 16];
+        int arrays = 0;
+        // The caller's stream stays open: it may go on reading what follows the arrays (a digest of the file).
+        try (ZipInputStream zip = new ZipInputStream(new FilterInputStream(in) {
+            @Override
+            public void close() {}
+        })) {
+            ZipEntry entry;
+            while ((entry = zip.getNextEntry()) != null) {
+                String name = entry.getName();
+                if (!name.endsWith(".npy")) {
+                    throw new IOException("not an .npz file: entry " + name + " is not an .npy array");
+                }
+                Header header = Header.read(new DataInputStream(zip), name);
+                long bytes = header.count() * 4;
+                if (bytes < 0 || bytes > Integer.MAX_VALUE - 8) {
+                    throw new IOException(name + ": " + bytes + " bytes is more than one array may hold");
+                }
+                if (buffer == null || buffer.capacity() < bytes) {
+                    buffer = ByteBuffer.allocateDirect((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+                }
+                buffer.clear().limit((int) bytes);
+                long extra = 0;
+                for (int n; (n = zip.read(chunk, 0, buffer.hasRemaining() ? Math.min(chunk.length, buffer.remaining()) : chunk.length)) > 0; ) {
+                    int fits = Math.min(n, buffer.remaining());
+                    buffer.put(chunk, 0, fits);
+                    extra += n - fits;
+                }
+                if (buffer.hasRemaining() || extra > 0) {
+                    throw new IOException(name + ": holds " + (buffer.position() + extra) + " bytes of data, shape needs " + bytes);
+                }
+                buffer.flip();
+                visitor.visit(name.substring(0, name.length() - 4), header.shape(), buffer.slice().order(ByteOrder.LITTLE_ENDIAN));
+                arrays++;
+            }
         }
-        if (!descr.group(1).equals("<f4") || fortran.group(1).equals("True")) {
-            throw new IOException(name + ": expected little-endian float32 in C order, found " + descr.group(1)
-                    + (fortran.group(1).equals("True") ? " in Fortran order" : ""));
+        if (arrays == 0) {
+            throw new IOException("not an .npz file (no arrays found)");
         }
-        String[] dims = shapeMatch.group(1).split(",");
-        long[] shape = Arrays.stream(dims).map(String::strip).filter(s -> !s.isEmpty())
-                .mapToLong(Long::parseLong).toArray();
-        long count = 1;
-        for (long d : shape) {
-            count *= d;
+    }
+
+    /** An .npy header: the array's shape and where its data starts. */
+    private record Header(long[] shape, long count, int dataOffset) {
+        static Header read(DataInputStream in, String name) throws IOException {
+            byte[] magic = new byte[6];
+            in.readFully(magic);
+            if (magic[0] != (byte) 0x93 || !new String(magic, 1, 5, StandardCharsets.US_ASCII).equals("NUMPY")) {
+                throw new IOException(name + " is not an .npy array");
+            }
+            int major = in.readUnsignedByte();
+            in.readUnsignedByte();
+            int headerLength = major == 1
+                    ? Short.toUnsignedInt(Short.reverseBytes(in.readShort()))
+                    : Integer.reverseBytes(in.readInt());
+            if (headerLength < 0 || headerLength > 1 << 20) {
+                throw new IOException(name + ": unreadable .npy header of " + headerLength + " bytes");
+            }
+            byte[] headerBytes = new byte[headerLength];
+            in.readFully(headerBytes);
+            String header = new String(headerBytes, StandardCharsets.ISO_8859_1);
+            Matcher descr = DESCR.matcher(header);
+            Matcher fortran = FORTRAN.matcher(header);
+            Matcher shapeMatch = SHAPE.matcher(header);
+            if (!descr.find() || !fortran.find() || !shapeMatch.find()) {
+                throw new IOException(name + ": unreadable .npy header " + header.strip());
+            }
+            if (!descr.group(1).equals("<f4") || fortran.group(1).equals("True")) {
+                throw new IOException(name + ": expected little-endian float32 in C order, found " + descr.group(1)
+                        + (fortran.group(1).equals("True") ? " in Fortran order" : ""));
+            }
+            String[] dims = shapeMatch.group(1).split(",");
+            long[] shape = Arrays.stream(dims).map(String::strip).filter(s -> !s.isEmpty())
+                    .mapToLong(Long::parseLong).toArray();
+            long count = 1;
+            for (long d : shape) {
+                count *= d;
+            }
+            return new Header(shape, count, 6 + 2 + (major == 1 ? 2 : 4) + headerLength);
         }
-        int offset = 6 + 2 + (major == 1 ? 2 : 4) + headerLength;
-        if (bytes.length - offset != count * 4) {
-            throw new IOException(name + ": holds " + (bytes.length - offset) + " bytes of data, shape needs " + count * 4);
-        }
-        float[] data = new float[(int) count];
-        ByteBuffer.wrap(bytes, offset, (int) count * 4).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data);
-        return new Array(shape, data);
     }
 }

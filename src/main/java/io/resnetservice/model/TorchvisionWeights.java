@@ -2,13 +2,17 @@ package io.resnetservice.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.pytorch.engine.PtNDArray;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -89,14 +93,60 @@ public final class TorchvisionWeights {
         }
         targets.forEach((name, parameter) -> {
             Npz.Array array = stateDict.get(name);
-            // create() wraps a Java-owned buffer that lives only as long as that NDArray object; the clone
-            // owns native memory, so it can outlive it inside the parameter.
-            try (NDArray borrowed = manager.create(array.data(), new Shape(array.shape()))) {
-                NDArray owned = borrowed.duplicate();
-                // The parameter keeps its identity (the block holds it); only its native storage is swapped.
-                ((PtNDArray) parameter.getArray()).intern(owned);
-            }
+            intern(parameter, manager.create(array.data(), new Shape(array.shape())));
         });
+    }
+
+    /**
+     * As {@link #load(ResNet, Map, NDManager, String)}, reading the .npz as it goes ({@link Npz#forEach}):
+     * each tensor goes from one reused native buffer into its parameter, none through the Java heap. A
+     * parameter may already hold its new values when a later problem is reported; the caller discards
+     * the network then.
+     */
+    public static void load(ResNet resnet, InputStream npz, NDManager manager, String source) throws IOException {
+        Map<String, Parameter> targets = names(resnet);
+        List<String> problems = new ArrayList<>();
+        TreeSet<String> missing = new TreeSet<>(targets.keySet());
+        TreeSet<String> unexpected = new TreeSet<>();
+        List<String> misshaped = new ArrayList<>();
+        Npz.forEach(npz, (name, shape, values) -> {
+            Parameter parameter = targets.get(name);
+            if (parameter == null) {
+                if (!name.endsWith("num_batches_tracked")) {
+                    unexpected.add(name);
+                }
+                return;
+            }
+            missing.remove(name);
+            if (!new Shape(shape).equals(parameter.getArray().getShape())) {
+                misshaped.add(name + " is " + Arrays.toString(shape) + ", expected " + parameter.getArray().getShape());
+                return;
+            }
+            intern(parameter, manager.create(values, new Shape(shape), DataType.FLOAT32));
+        });
+        if (!missing.isEmpty()) {
+            problems.add("missing " + missing);
+        }
+        if (!unexpected.isEmpty()) {
+            problems.add("unexpected " + unexpected);
+        }
+        if (!misshaped.isEmpty()) {
+            problems.add("mis-shaped " + misshaped);
+        }
+        if (!problems.isEmpty()) {
+            throw new ModelLoadException(source + ": the state_dict does not fit a torchvision ResNet of this depth and "
+                    + "class count: " + String.join("; ", problems), null);
+        }
+    }
+
+    /**
+     * Gives {@code parameter} a native copy of {@code borrowed}, which wraps a buffer owned elsewhere and
+     * is closed here; the parameter keeps its identity (the block holds it), only its storage is swapped.
+     */
+    private static void intern(Parameter parameter, NDArray borrowed) {
+        try (borrowed) {
+            ((PtNDArray) parameter.getArray()).intern(borrowed.duplicate());
+        }
     }
 
     private static List<Block> children(Block block) {

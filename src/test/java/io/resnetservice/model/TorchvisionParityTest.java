@@ -73,6 +73,9 @@ class TorchvisionParityTest {
             assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
                     .digest(Files.readAllBytes(script.resolve(file)))), torchScript.weightsSha256(),
                     "the TorchScript file's digest");
+            // Read as a stream into the network, the .npz is still digested whole.
+            assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(Files.readAllBytes(npz.resolve("weights.npz")))), ours.weightsSha256(), "the .npz file's digest");
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new AssertionError(e);
         }
@@ -93,8 +96,28 @@ class TorchvisionParityTest {
         }
     }
 
-    @Test
-    void missingUnexpectedAndMisshapedTensorsAreListed() {
+    /** The state_dict as the .npz file a folder holds, for the streaming load. */
+    static java.io.InputStream npz(Map<String, Npz.Array> state) {
+        try {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            Npz.write(out, state);
+            return new java.io.ByteArrayInputStream(out.toByteArray());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    static void load(boolean streamed, ResNet net, Map<String, Npz.Array> state, NDManager manager) throws IOException {
+        if (streamed) {
+            TorchvisionWeights.load(net, npz(state), manager, "weights.npz");
+        } else {
+            TorchvisionWeights.load(net, state, manager, "weights.npz");
+        }
+    }
+
+    @ParameterizedTest(name = "streamed {0}")
+    @ValueSource(booleans = {false, true})
+    void missingUnexpectedAndMisshapedTensorsAreListed(boolean streamed) {
         try (NDManager manager = NDManager.newBaseManager()) {
             var net = ResNet.build(ResNetArchitecture.RESNET_18, ResNetVariant.TORCHVISION, 10);
             net.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, new ai.djl.ndarray.types.Shape(1, 3, 64, 64));
@@ -105,15 +128,16 @@ class TorchvisionParityTest {
             state.put("layer9.0.conv1.weight", new Npz.Array(new long[] {1}, new float[1]));
             state.put("fc.bias", new Npz.Array(new long[] {1000}, new float[1000]));
             ModelLoadException e = assertThrows(ModelLoadException.class,
-                    () -> TorchvisionWeights.load(net, state, manager, "weights.npz"));
+                    () -> load(streamed, net, state, manager));
             assertTrue(e.getMessage().contains("missing [layer1.0.conv1.weight]"), e.getMessage());
             assertTrue(e.getMessage().contains("unexpected [layer9.0.conv1.weight]"), e.getMessage());
             assertTrue(e.getMessage().contains("fc.bias is [1000], expected (10)"), e.getMessage());
         }
     }
 
-    @Test
-    void loadedValuesReplaceTheInitialOnes() {
+    @ParameterizedTest(name = "streamed {0}")
+    @ValueSource(booleans = {false, true})
+    void loadedValuesReplaceTheInitialOnes(boolean streamed) throws IOException {
         try (NDManager manager = NDManager.newBaseManager()) {
             var net = ResNet.build(ResNetArchitecture.RESNET_18, ResNetVariant.TORCHVISION, 10);
             net.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, new ai.djl.ndarray.types.Shape(1, 3, 64, 64));
@@ -123,7 +147,7 @@ class TorchvisionParityTest {
                 java.util.Arrays.fill(values, name.hashCode() % 97 / 100f);
                 state.put(name, new Npz.Array(p.getArray().getShape().getShape(), values));
             });
-            TorchvisionWeights.load(net, state, manager, "test");
+            load(streamed, net, state, manager);
             var names = TorchvisionWeights.names(net);
             assertArrayEquals(state.get("fc.bias").data(), names.get("fc.bias").getArray().toFloatArray());
             assertArrayEquals(state.get("layer3.1.bn2.running_mean").data(),
