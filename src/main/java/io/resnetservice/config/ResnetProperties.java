@@ -66,6 +66,8 @@ public record ResnetProperties(
      * @param uploadMemory memory that request bodies being received may hold at once, reserved from each
      *     request's declared length (or the largest legal body, when it declares none) before any byte
      *     is read; 0: 20 % of the maximum heap
+     * @param bufferPool how many bytes of idle large arrays (decoded samples, resampling planes, input
+     *     tensors) are kept for the next request instead of being allocated anew; 0: none are kept
      */
     public record Limits(
             @DefaultValue("10MB") @NotNull DataSize maxImageBytes,
@@ -74,7 +76,8 @@ public record ResnetProperties(
             @DefaultValue("32") @Min(1) int maxImagesPerRequest,
             @DefaultValue("0") @NotNull DataSize imageMemory,
             @DefaultValue("5s") @NotNull Duration imageMemoryWait,
-            @DefaultValue("0") @NotNull DataSize uploadMemory) {
+            @DefaultValue("0") @NotNull DataSize uploadMemory,
+            @DefaultValue("64MB") @NotNull DataSize bufferPool) {
 
         /** {@code imageMemory} in bytes, 0 resolved to 40 % of the maximum heap. */
         public long imageMemoryBytes() {

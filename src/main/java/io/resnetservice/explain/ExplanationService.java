@@ -1,5 +1,6 @@
 package io.resnetservice.explain;
 
+import io.resnetservice.buffers.ArrayPool;
 import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.image.ImageDecoder;
 import io.resnetservice.image.Pixels;
@@ -115,16 +116,21 @@ public class ExplanationService {
         int classIndex = -1;
         for (int start = 0; start < total; start += CHUNK) {
             int count = Math.min(CHUNK, total - start);
-            float[] tensor = new float[count * size];
+            float[] tensor = ArrayPool.SHARED.floats(count * size);
             for (int i = 0; i < count; i++) {
                 int variant = start + i;
                 Pixels input = variant == 0 ? pixels
                         : variant <= deleted ? Occlusion.occluded(pixels, grid, variant - 1, fill)
                         : Occlusion.keptOnly(pixels, grid, variant - 1 - deleted, fill);
                 model.preprocessor().apply(input, tensor, i * size);
+                if (input != pixels) {
+                    input.release();
+                }
             }
             // The model's own queue, not ClassificationService.outputs: painted copies are not images classified.
             float[][] answers = executors.of(model).submit(tensor, count).probabilities();
+            // Answered, so no pass reads it any more (a failed or refused submit leaves it to the collector).
+            ArrayPool.SHARED.giveBack(tensor);
             for (int i = 0; i < count; i++) {
                 int variant = start + i;
                 if (variant == 0) {

@@ -123,7 +123,9 @@ public final class Occlusion {
         int y1 = grid.y0(row1, h);
         Pixels.Rgb8 rgb8 = p.rgb8();
         if (rgb8 != null) {
-            byte[] bytes = rgb8.bytes().clone();
+            // Pooled: an explanation paints a hundred copies of the picture; the caller releases each.
+            byte[] bytes = Pixels.borrowSamples(3 * w * h);
+            System.arraycopy(rgb8.bytes(), 0, bytes, 0, 3 * w * h);
             byte[] paint = new byte[3];
             for (int c = 0; c < 3; c++) {
                 paint[c] = (byte) Math.round(fill[c] * 255);
@@ -138,7 +140,7 @@ public final class Occlusion {
                     }
                 }
             }
-            return Pixels.ofRgb8(w, h, bytes, rgb8.offsets());
+            return Pixels.ofPooledRgb8(w, h, bytes, rgb8.offsets());
         }
         float[] data = p.data().clone();
         for (int c = 0; c < p.channels(); c++) {

@@ -2,6 +2,7 @@ package io.resnetservice.grpc;
 
 import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
+import io.resnetservice.buffers.ArrayPool;
 import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.grpc.v2.GRPCInferenceServiceGrpc;
 import io.resnetservice.grpc.v2.InferTensorContents;
@@ -139,6 +140,9 @@ public class InferenceGrpcService extends GRPCInferenceServiceGrpc.GRPCInference
             tensor = parsed.images() != null ? classifier.prepare(model, parsed.images()).tensor() : parsed.tensor();
         }
         Outputs outputs = classifier.outputs(model, tensor, parsed.count());
+        if (parsed.images() != null) {
+            ArrayPool.SHARED.giveBack(tensor); // the pooled tensor of decoded images, now answered
+        }
 
         ModelInferResponse.Builder out = ModelInferResponse.newBuilder().setModelName(model.name())
                 .setModelVersion(lease.version()).setId(request.getId());

@@ -3,6 +3,7 @@ package io.resnetservice.image;
 import com.drew.imaging.ImageMetadataReader;
 import com.drew.metadata.Metadata;
 import com.drew.metadata.exif.ExifIFD0Directory;
+import io.resnetservice.buffers.ArrayPool;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ComponentColorModel;
@@ -249,13 +250,14 @@ public final class ImageDecoder {
             throw new ImageException(ImageException.Kind.UNDECODABLE, "the JPEG data is broken or truncated");
         }
         if (!grey) {
-            return Pixels.ofRgb8(w, h, samples,
+            return Pixels.ofPooledRgb8(w, h, samples,
                     jpegLibrary == JpegLibrary.BUNDLED_OPENCV ? new int[] {2, 1, 0} : new int[] {0, 1, 2});
         }
         float[] data = new float[w * h];
         for (int i = 0; i < data.length; i++) {
             data[i] = (samples[i] & 0xff) / 255f;
         }
+        ArrayPool.SHARED.giveBack(samples);
         return new Pixels(w, h, 1, data);
     }
 

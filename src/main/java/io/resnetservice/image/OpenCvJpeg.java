@@ -32,7 +32,7 @@ final class OpenCvJpeg {
 
     /**
      * Decodes {@code jpeg} reduced by {@code reduction} (1, 2, 4 or 8) as interleaved BGR, or grey, bytes of
-     * exactly {@code width x height}; null where OpenCV rejects the data or decodes another size.
+     * {@code width x height} (in an array from {@link Pixels#borrowSamples}, possibly longer); null where OpenCV rejects the data or decodes another size.
      */
     static byte[] decode(byte[] jpeg, int width, int height, boolean grey, int reduction) {
         int flags = opencv_imgcodecs.IMREAD_IGNORE_ORIENTATION | switch (reduction) {
@@ -50,8 +50,8 @@ final class OpenCvJpeg {
                     || !image.isContinuous()) {
                 return null;
             }
-            byte[] samples = new byte[width * height * channels];
-            image.data().get(samples);
+            byte[] samples = Pixels.borrowSamples(width * height * channels);
+            image.data().get(samples, 0, width * height * channels);
             return samples;
         } catch (RuntimeException e) {
             log.debug("OpenCV refused an image: {}", e.getMessage());

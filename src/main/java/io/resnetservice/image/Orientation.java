@@ -15,7 +15,7 @@ final class Orientation {
         if (rgb8 != null) {
             // 8-bit samples stay 8-bit: the preprocessor's fast path resamples from them.
             byte[] src = rgb8.bytes();
-            byte[] out = new byte[src.length];
+            byte[] out = Pixels.borrowSamples(3 * w * h);
             for (int y = 0; y < oh; y++) {
                 for (int x = 0; x < ow; x++) {
                     int s = 3 * source(orientation, x, y, w, h);
@@ -25,7 +25,9 @@ final class Orientation {
                     out[o + 2] = src[s + 2];
                 }
             }
-            return Pixels.ofRgb8(ow, oh, out, rgb8.offsets());
+            Pixels turned = Pixels.ofPooledRgb8(ow, oh, out, rgb8.offsets());
+            in.release();
+            return turned;
         }
         float[] data = in.data();
         float[] out = new float[data.length];

@@ -1,5 +1,7 @@
 package io.resnetservice.image;
 
+import io.resnetservice.buffers.ArrayPool;
+
 /**
  * A decoded image as floats in [0, 1], planar (all of channel 0, then channel 1, ...), with 1 (grey) or
  * 3 (RGB) channels. Transparency has already been composited onto white.
@@ -18,7 +20,9 @@ public final class Pixels {
     private final int width;
     private final int height;
     private final int channels;
-    private final Rgb8 rgb8;
+    private Rgb8 rgb8;
+    /** Whether {@link #rgb8} was borrowed from {@link ArrayPool#SHARED}, to go back there on {@link #release}. */
+    private final boolean pooled;
     private float[] data;
 
     public Pixels(int width, int height, int channels, float[] data) {
@@ -30,21 +34,54 @@ public final class Pixels {
         this.channels = channels;
         this.data = data;
         this.rgb8 = null;
+        this.pooled = false;
     }
 
-    private Pixels(int width, int height, Rgb8 rgb8) {
-        if (rgb8.bytes().length != 3 * width * height) {
+    private Pixels(int width, int height, Rgb8 rgb8, boolean pooled) {
+        // A pooled buffer may be longer than the picture: only the first 3 x width x height bytes are samples.
+        if (pooled ? rgb8.bytes().length < 3 * width * height : rgb8.bytes().length != 3 * width * height) {
             throw new IllegalArgumentException("pixel buffer does not match " + width + "x" + height + "x3");
         }
         this.width = width;
         this.height = height;
         this.channels = 3;
         this.rgb8 = rgb8;
+        this.pooled = pooled;
     }
 
     /** An RGB image kept as interleaved 8-bit samples until floats are asked for. */
     public static Pixels ofRgb8(int width, int height, byte[] interleaved, int[] bandOffsets) {
-        return new Pixels(width, height, new Rgb8(interleaved, bandOffsets.clone()));
+        return new Pixels(width, height, new Rgb8(interleaved, bandOffsets.clone()), false);
+    }
+
+    /**
+     * As {@link #ofRgb8}, the samples in an array borrowed from {@link ArrayPool#SHARED} (at least
+     * {@code 3 x width x height} long), which {@link #release} gives back.
+     */
+    public static Pixels ofPooledRgb8(int width, int height, byte[] interleaved, int[] bandOffsets) {
+        return new Pixels(width, height, new Rgb8(interleaved, bandOffsets.clone()), true);
+    }
+
+    /** An array for {@code length} 8-bit samples, from the pool: possibly longer, so nearby sizes share. */
+    public static byte[] borrowSamples(int length) {
+        return ArrayPool.SHARED.bytes(ArrayPool.roundUp(length));
+    }
+
+    /**
+     * Gives pooled samples back once the picture is no longer needed (its tensor is made); the 8-bit
+     * samples are gone afterwards. Does nothing for pixels that own their arrays.
+     */
+    public void release() {
+        if (pooled && rgb8 != null) {
+            byte[] bytes = rgb8.bytes();
+            rgb8 = null;
+            ArrayPool.SHARED.giveBack(bytes);
+        }
+    }
+
+    /** Whether the samples are borrowed from the pool (and not yet given back). */
+    public boolean pooled() {
+        return pooled && rgb8 != null;
     }
 
     public int width() {
@@ -66,6 +103,9 @@ public final class Pixels {
 
     /** The planar floats, built from the 8-bit samples on first use when there are any. */
     public float[] data() {
+        if (data == null && rgb8 == null) {
+            throw new IllegalStateException("these pixels were released");
+        }
         if (data == null) {
             data = planar(rgb8, width * height);
         }

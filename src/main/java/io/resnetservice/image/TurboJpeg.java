@@ -106,7 +106,8 @@ final class TurboJpeg {
 
     /**
      * Decodes {@code jpeg} with {@code library} at {@code width x height}, the image reduced by {@code reduction};
-     * interleaved RGB (system) or BGR (bundled) bytes, or grey. Null for data the library rejects.
+     * interleaved RGB (system) or BGR (bundled) bytes, or grey, in an array from {@link Pixels#borrowSamples}
+     * (it may be longer). Null for data the library rejects.
      */
     static byte[] decode(JpegLibrary library, byte[] jpeg, int width, int height, boolean grey, int reduction) {
         return switch (library) {
@@ -134,7 +135,10 @@ final class TurboJpeg {
                 log.debug("TurboJPEG refused an image: {}", LIB.tjGetErrorStr2(handle));
                 return null;
             }
-            return out.getByteArray(0, width * height * channels);
+            int length = width * height * channels;
+            byte[] samples = Pixels.borrowSamples(width * height * channels);
+            out.read(0, samples, 0, length);
+            return samples;
         } finally {
             LIB.tjDestroy(handle);
         }

@@ -1,5 +1,6 @@
 package io.resnetservice.preprocess;
 
+import io.resnetservice.buffers.ArrayPool;
 import java.util.Arrays;
 
 /**
@@ -70,7 +71,7 @@ public final class Resampler {
     public static float[] resizeWindow(float[] in, int offset, int inW, int inH, int outW, int outH,
             int left, int top, int width, int height, Filter filter) {
         Window window = Window.of(inW, inH, outW, outH, left, top, width, height, filter);
-        float[] horizontal = new float[width * window.rows()];
+        float[] horizontal = ArrayPool.SHARED.floats(ArrayPool.roundUp(width * window.rows()));
         for (int y = window.firstRow; y < window.endRow; y++) {
             int row = offset + y * inW;
             int outRow = (y - window.firstRow) * width;
@@ -85,7 +86,9 @@ public final class Resampler {
                 horizontal[outRow + x] = sum;
             }
         }
-        return window.vertical(horizontal);
+        float[] out = window.vertical(horizontal);
+        ArrayPool.SHARED.giveBack(horizontal);
+        return out;
     }
 
     /**
@@ -99,9 +102,11 @@ public final class Resampler {
             int left, int top, int width, int height, Filter filter, float[] out, int offset, float[] mean, float[] std) {
         Window window = Window.of(inW, inH, outW, outH, left, top, width, height, filter);
         int plane = width * window.rows();
-        float[] r = new float[plane];
-        float[] g = new float[plane];
-        float[] b = new float[plane];
+        // Scratch for the horizontal pass, hundreds of kilobytes each for a photo: borrowed, given back below.
+        int length = ArrayPool.roundUp(plane);
+        float[] r = ArrayPool.SHARED.floats(length);
+        float[] g = ArrayPool.SHARED.floats(length);
+        float[] b = ArrayPool.SHARED.floats(length);
         float unit = 1f / 255f;
         int o0 = offsets[0];
         int o1 = offsets[1];
@@ -131,6 +136,9 @@ public final class Resampler {
         window.verticalInto(r, out, offset, mean[0], std[0]);
         window.verticalInto(g, out, offset + size, mean[1], std[1]);
         window.verticalInto(b, out, offset + 2 * size, mean[2], std[2]);
+        ArrayPool.SHARED.giveBack(r);
+        ArrayPool.SHARED.giveBack(g);
+        ArrayPool.SHARED.giveBack(b);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.resnetservice.serving;
 
 import io.micrometer.core.instrument.Timer;
+import io.resnetservice.buffers.ArrayPool;
 import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.image.ImageDecoder;
 import io.resnetservice.image.Pixels;
@@ -55,6 +56,8 @@ public class ClassificationService {
         this.spans = spans;
         metrics.imageMemory(imageMemory);
         metrics.uploadMemory(uploadMemory);
+        ArrayPool.SHARED.capacity(properties.limits().bufferPool().toBytes());
+        metrics.bufferPool(ArrayPool.SHARED);
     }
 
     /**
@@ -72,11 +75,20 @@ public class ClassificationService {
     static final String PREPROCESS_SPAN = "image.preprocess";
 
     /** Preprocessed images ready for the model, with each one's decoded size. */
-    public record Batch(float[] tensor, int count, int[] widths, int[] heights) {}
+    public record Batch(float[] tensor, int count, int[] widths, int[] heights) {
+        /**
+         * Returns the tensor (borrowed from {@link ArrayPool#SHARED}) once its outputs are in: no pass reads
+         * it any more. Not after a refused or failed submit, where a worker may still hold it.
+         */
+        public void giveBack() {
+            ArrayPool.SHARED.giveBack(tensor);
+        }
+    }
 
     public List<ImageResult> classify(LoadedModel model, List<ImageInput> images, int topK) {
         Batch batch = prepare(model, images.stream().map(ImageInput::bytes).toList());
         Outputs outputs = outputs(model, batch.tensor(), batch.count());
+        batch.giveBack();
         double threshold = model.spec().outOfDistribution() == null ? Double.NaN
                 : model.spec().outOfDistribution().threshold();
         List<ImageResult> results = new ArrayList<>(images.size());
@@ -96,7 +108,7 @@ public class ClassificationService {
      */
     public Batch prepare(LoadedModel model, List<byte[]> images) {
         int size = model.preprocessor().tensorSize();
-        float[] tensor = new float[images.size() * size];
+        float[] tensor = ArrayPool.SHARED.floats(images.size() * size);
         int[] widths = new int[images.size()];
         int[] heights = new int[images.size()];
         Timer preprocessTimer = metrics.preprocess(model.name());
@@ -111,6 +123,7 @@ public class ClassificationService {
                     model.preprocessor().apply(pixels, tensor, offset);
                     return null;
                 });
+                pixels.release();
                 sample.stop(preprocessTimer);
             }
             widths[i] = plan.size().width();

@@ -1,9 +1,11 @@
 package io.resnetservice.serving;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.resnetservice.buffers.ArrayPool;
 import io.resnetservice.runtime.LoadedModel;
 import java.time.Duration;
 import org.springframework.stereotype.Component;
@@ -56,6 +58,16 @@ public class InferenceMetrics {
     void uploadMemory(MemoryBudget budget) {
         budget("upload.memory", budget, "Memory that request bodies being received may hold at once",
                 "Memory reserved by request bodies being received, from their declared lengths");
+    }
+
+    /** The pool of large arrays kept between requests: its idle bytes and how often it lent one again. */
+    void bufferPool(ArrayPool pool) {
+        Gauge.builder("buffer.pool.idle", pool, p -> p.stats().idleBytes())
+                .description("Bytes of large arrays kept idle for the next request").baseUnit("bytes").register(registry);
+        FunctionCounter.builder("buffer.pool.lent", pool, p -> p.stats().reused())
+                .description("Large arrays lent again from the pool instead of allocated").register(registry);
+        FunctionCounter.builder("buffer.pool.allocated", pool, p -> p.stats().allocated())
+                .description("Large arrays the pool had to allocate").register(registry);
     }
 
     private void budget(String name, MemoryBudget budget, String capacity, String used) {

@@ -48,19 +48,7 @@ public final class InProcessBenchmark {
 
     /** A model folder of a seeded-at-random torchvision-layout ResNet-18 for 3x224x224, for benchmarks without torch. */
     static void randomImageNetModel(Path dir) {
-        String name = dir.getFileName().toString();
-        io.resnetservice.model.ModelSpec spec = new io.resnetservice.model.ModelSpec(name, "resnet", 18,
-                io.resnetservice.model.ResNetVariant.TORCHVISION, io.resnetservice.model.ModelSpec.Format.DJL,
-                name + ".params", "labels.txt", TestModels.IMAGENET_INPUT, TestModels.IMAGENET_PREPROCESS,
-                null, null, null, null);
-        try (ai.djl.ndarray.NDManager manager = ai.djl.ndarray.NDManager.newBaseManager()) {
-            ai.djl.nn.Block block = io.resnetservice.model.ResNet.build(io.resnetservice.model.ResNetArchitecture.RESNET_18,
-                    io.resnetservice.model.ResNetVariant.TORCHVISION, 10);
-            io.resnetservice.model.ModelFolder.initialize(block, manager, spec.input());
-            io.resnetservice.model.ModelFolder.write(dir, spec, io.resnetservice.training.FashionMnist.LABELS, block);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        TestModels.writeRandomImageNet(dir);
     }
 
     public static void main(String[] args) {

@@ -63,6 +63,21 @@ public final class TestModels {
         return dir;
     }
 
+    /** A seeded-at-random torchvision-layout ResNet-18 for 3x224x224 and 10 classes, written to {@code dir}. */
+    public static Path writeRandomImageNet(Path dir) {
+        String name = dir.getFileName().toString();
+        ModelSpec spec = new ModelSpec(name, "resnet", 18, ResNetVariant.TORCHVISION, ModelSpec.Format.DJL,
+                name + ".params", "labels.txt", IMAGENET_INPUT, IMAGENET_PREPROCESS, null, null, null, null);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block block = ResNet.build(ResNetArchitecture.RESNET_18, ResNetVariant.TORCHVISION, 10);
+            ModelFolder.initialize(block, manager, spec.input());
+            ModelFolder.write(dir, spec, FashionMnist.LABELS, block);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return dir;
+    }
+
     /** A copy of model folder {@code source}'s files in {@code dir} (created), to edit its model.json. */
     public static Path copyFolder(Path source, Path dir) throws IOException {
         Files.createDirectories(dir);

@@ -1,5 +1,6 @@
 package io.resnetservice.web.v2;
 
+import io.resnetservice.buffers.ArrayPool;
 import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.runtime.LoadedModel;
 import io.resnetservice.runtime.Outputs;
@@ -180,6 +181,9 @@ public class V2Controller {
                     : new Batch(request.tensor(), request.count());
         }
         Outputs outputs = classifier.outputs(model, batch.data(), batch.count());
+        if (request.images() != null) {
+            ArrayPool.SHARED.giveBack(batch.data()); // the pooled tensor of decoded images, now answered
+        }
 
         Map<String, Object> response = new LinkedHashMap<>();
         response.put("model_name", model.name());
