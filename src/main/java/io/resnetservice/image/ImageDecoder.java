@@ -89,6 +89,7 @@ public final class ImageDecoder {
         if (library != null && !TurboJpeg.available(library)) {
             throw new IllegalStateException(library + " is not available");
         }
+        TurboJpeg.reportChoice();
         this.maxPixels = maxPixels;
         this.jpegLibrary = library;
         this.turbo = library != null;

@@ -52,24 +52,50 @@ final class TurboJpeg {
         static final boolean LOADED = !DISABLED && OpenCvJpeg.load();
     }
 
+    /**
+     * What was chosen and why, said once by {@link #reportChoice}: the choice is often made on a thread of
+     * its own before Spring's logging is set up, when a message would be dropped.
+     */
+    private static String choice;
+    private static boolean choiceIsWarning;
+    private static final java.util.concurrent.atomic.AtomicBoolean REPORTED = new java.util.concurrent.atomic.AtomicBoolean();
+
     private static JpegLibrary preferred() {
         if (DISABLED) {
-            log.warn("TurboJPEG is switched off (resnet.turbojpeg.disabled): JPEGs are decoded at full size by ImageIO");
+            choose(true, "TurboJPEG is switched off (resnet.turbojpeg.disabled): JPEGs are decoded at full size by ImageIO");
             return null;
         }
         if (LIB != null) {
-            log.info("JPEGs are decoded by the system's TurboJPEG, at reduced scale where the model needs fewer pixels");
+            choose(false, "JPEGs are decoded by the system's TurboJPEG, at reduced scale where the model needs fewer pixels");
             return JpegLibrary.SYSTEM_TURBOJPEG;
         }
         long start = System.nanoTime();
         if (Bundled.LOADED) {
-            log.info("JPEGs are decoded by the libjpeg-turbo in OpenCV's imgcodecs (loaded in {} ms), at reduced scale "
-                    + "where the model needs fewer pixels", (System.nanoTime() - start) / 1_000_000);
+            choose(false, "JPEGs are decoded by the libjpeg-turbo in OpenCV's imgcodecs (loaded in "
+                    + (System.nanoTime() - start) / 1_000_000 + " ms), at reduced scale where the model needs fewer "
+                    + "pixels; the system's TurboJPEG (libturbojpeg.so.0, Debian package libturbojpeg0) is not installed");
             return JpegLibrary.BUNDLED_OPENCV;
         }
-        log.warn("No libjpeg-turbo could be loaded: JPEGs are decoded at full size by ImageIO, slower and with more "
+        choose(true, "No libjpeg-turbo could be loaded: JPEGs are decoded at full size by ImageIO, slower and with more "
                 + "memory per image");
         return null;
+    }
+
+    private static void choose(boolean warning, String message) {
+        choice = message;
+        choiceIsWarning = warning;
+    }
+
+    /** Logs the library JPEGs are decoded with, the first time it is called. */
+    static void reportChoice() {
+        library();
+        if (REPORTED.compareAndSet(false, true)) {
+            if (choiceIsWarning) {
+                log.warn(choice);
+            } else {
+                log.info(choice);
+            }
+        }
     }
 
     private static Lib load() {
@@ -82,9 +108,7 @@ final class TurboJpeg {
             lib.tjDestroy(handle);
             return lib;
         } catch (UnsatisfiedLinkError | RuntimeException e) {
-            log.info("The system's TurboJPEG (libturbojpeg.so.0, Debian package libturbojpeg0) is not available ({})",
-                    e.getMessage());
-            return null;
+            return null; // said by reportChoice, with what is used instead
         }
     }
 
