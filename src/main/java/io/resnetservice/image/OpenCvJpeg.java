@@ -107,17 +107,22 @@ final class OpenCvJpeg {
             case 8 -> grey ? opencv_imgcodecs.IMREAD_REDUCED_GRAYSCALE_8 : opencv_imgcodecs.IMREAD_REDUCED_COLOR_8;
             default -> throw new IllegalArgumentException("reduction " + reduction);
         };
-        try (BytePointer data = new BytePointer(jpeg);
-                Mat encoded = new Mat(1, jpeg.length, opencv_core.CV_8UC1, data);
-                Mat image = opencv_imgcodecs.imdecode(encoded, flags)) {
-            int channels = grey ? 1 : 3;
-            if (image.empty() || image.cols() != width || image.rows() != height || image.channels() != channels
-                    || !image.isContinuous()) {
-                return null;
+        // Bytes cross through direct-buffer views of the native memory, not JavaCPP's array copies: those hold
+        // JNI critical sections, and a collection the GC locker delays makes G1 grow the heap instead.
+        try (BytePointer data = new BytePointer(jpeg.length)) {
+            data.asBuffer().put(jpeg);
+            try (Mat encoded = new Mat(1, jpeg.length, opencv_core.CV_8UC1, data);
+                    Mat image = opencv_imgcodecs.imdecode(encoded, flags)) {
+                int channels = grey ? 1 : 3;
+                if (image.empty() || image.cols() != width || image.rows() != height || image.channels() != channels
+                        || !image.isContinuous()) {
+                    return null;
+                }
+                int length = width * height * channels;
+                byte[] samples = Pixels.borrowSamples(length);
+                image.data().capacity(length).asBuffer().get(samples, 0, length);
+                return samples;
             }
-            byte[] samples = Pixels.borrowSamples(width * height * channels);
-            image.data().get(samples, 0, width * height * channels);
-            return samples;
         } catch (RuntimeException e) {
             log.debug("OpenCV refused an image: {}", e.getMessage());
             return null;
