@@ -89,7 +89,7 @@ public class ExplanationService {
     public List<Explanation> explain(LoadedModel model, List<ImageInput> images, Target target, int cells) {
         List<Explanation> out = new ArrayList<>(images.size());
         for (ImageInput image : images) {
-            out.add(classifier.withDecoded(model, image.bytes(), (pixels, size) -> explain(model, image.name(), pixels,
+            out.add(classifier.withDecoded(model, image, (pixels, size) -> explain(model, image.name(), pixels,
                     size, target, cells)));
         }
         return out;
@@ -97,7 +97,7 @@ public class ExplanationService {
 
     /** One image explained, with its decoded picture (for the PNG overlay). */
     public Drawn explainAndKeep(LoadedModel model, ImageInput image, Target target, int cells) {
-        return classifier.withDecoded(model, image.bytes(),
+        return classifier.withDecoded(model, image,
                 (pixels, size) -> new Drawn(explain(model, image.name(), pixels, size, target, cells), pixels));
     }
 

@@ -147,15 +147,26 @@ public final class ImageDecoder {
      * pixels. Null: full size.
      */
     public Plan plan(byte[] bytes, UnaryOperator<Size> resizedTo) {
-        if (bytes == null || bytes.length == 0) {
+        return plan(bytes, bytes == null ? 0 : bytes.length, resizedTo);
+    }
+
+    /**
+     * As {@link #plan(byte[], UnaryOperator)} for an image that is the first {@code length} bytes of
+     * {@code bytes} (a pooled upload): JPEGs are read in place, other formats from a copy of that length.
+     */
+    public Plan plan(byte[] bytes, int length, UnaryOperator<Size> resizedTo) {
+        if (bytes == null || length == 0) {
             throw new ImageException(ImageException.Kind.EMPTY, "the image is empty (0 bytes)");
         }
-        Format format = sniff(bytes);
+        Format format = sniff(exact(bytes, Math.min(length, 16)));
+        if (format != Format.JPEG) {
+            bytes = exact(bytes, length);
+        }
         if (format == null) {
             throw new ImageException(ImageException.Kind.UNSUPPORTED_FORMAT,
                     "not an image in a supported format (JPEG, PNG, GIF, BMP, WebP)");
         }
-        JpegHeader jpeg = format == Format.JPEG ? JpegHeader.read(bytes) : null;
+        JpegHeader jpeg = format == Format.JPEG ? JpegHeader.read(bytes, length) : null;
         PngRows.Header png = format == Format.PNG ? PngRows.header(bytes) : null;
         long width;
         long height;
@@ -169,7 +180,7 @@ public final class ImageDecoder {
             height = png.height();
             bytesPerPixel = png.bytesPerPixel();
         } else {
-            Header header = header(bytes, format);
+            Header header = header(exact(bytes, length), format);
             width = header.width();
             height = header.height();
             bytesPerPixel = header.bytesPerPixel();
@@ -183,11 +194,11 @@ public final class ImageDecoder {
         }
         int w = (int) width;
         int h = (int) height;
-        int orientation = exifOrientation(bytes);
+        int orientation = exifOrientation(bytes, length);
         int reduction = resizedTo == null ? 1 : reduction(w, h, orientation, resizedTo);
         boolean useTurbo = turbo && jpeg != null && jpeg.scan() && (jpeg.components() == 1 || jpeg.components() == 3);
         boolean streamed = png != null && reduction > 1;
-        long memory = memoryBytes(bytes.length, w, h, reduction, useTurbo, streamed, bytesPerPixel, jpeg);
+        long memory = memoryBytes(length, w, h, reduction, useTurbo, streamed, bytesPerPixel, jpeg);
         return new Plan(format, w, h, orientation, reduction, useTurbo, streamed, memory);
     }
 
@@ -224,10 +235,20 @@ public final class ImageDecoder {
     }
 
     public Pixels decode(byte[] bytes, Plan plan) {
-        Pixels pixels = plan.turbo() ? decodeTurbo(bytes, plan)
-                : plan.streamed() ? streamPng(bytes, plan)
-                : toPixels(read(bytes, plan.format()), plan.reduction());
+        return decode(bytes, bytes.length, plan);
+    }
+
+    /** As {@link #decode(byte[], Plan)} for the first {@code length} bytes of {@code bytes}. */
+    public Pixels decode(byte[] bytes, int length, Plan plan) {
+        Pixels pixels = plan.turbo() ? decodeTurbo(bytes, length, plan)
+                : plan.streamed() ? streamPng(exact(bytes, length), plan)
+                : toPixels(read(exact(bytes, length), plan.format()), plan.reduction());
         return plan.orientation() == 1 ? pixels : Orientation.apply(pixels, plan.orientation());
+    }
+
+    /** The first {@code length} bytes as an array of that length: {@code bytes} itself when it is one. */
+    private static byte[] exact(byte[] bytes, int length) {
+        return bytes.length == length ? bytes : Arrays.copyOf(bytes, length);
     }
 
     private static Pixels streamPng(byte[] bytes, Plan plan) {
@@ -241,12 +262,12 @@ public final class ImageDecoder {
         }
     }
 
-    private Pixels decodeTurbo(byte[] bytes, Plan plan) {
-        JpegHeader jpeg = JpegHeader.read(bytes);
+    private Pixels decodeTurbo(byte[] bytes, int length, Plan plan) {
+        JpegHeader jpeg = JpegHeader.read(bytes, length);
         boolean grey = jpeg != null && jpeg.components() == 1;
         int w = ceilDiv(plan.width(), plan.reduction());
         int h = ceilDiv(plan.height(), plan.reduction());
-        byte[] samples = TurboJpeg.decode(jpegLibrary, bytes, w, h, grey, plan.reduction());
+        byte[] samples = TurboJpeg.decode(jpegLibrary, bytes, length, w, h, grey, plan.reduction());
         if (samples == null) {
             throw new ImageException(ImageException.Kind.UNDECODABLE, "the JPEG data is broken or truncated");
         }
@@ -464,8 +485,12 @@ public final class ImageDecoder {
     }
 
     static int exifOrientation(byte[] bytes) {
+        return exifOrientation(bytes, bytes.length);
+    }
+
+    static int exifOrientation(byte[] bytes, int length) {
         try {
-            Metadata metadata = ImageMetadataReader.readMetadata(new ByteArrayInputStream(bytes), bytes.length);
+            Metadata metadata = ImageMetadataReader.readMetadata(new ByteArrayInputStream(bytes, 0, length), length);
             ExifIFD0Directory exif = metadata.getFirstDirectoryOfType(ExifIFD0Directory.class);
             if (exif != null && exif.containsTag(ExifIFD0Directory.TAG_ORIENTATION)) {
                 int orientation = exif.getInt(ExifIFD0Directory.TAG_ORIENTATION);

@@ -9,9 +9,14 @@ record JpegHeader(int width, int height, int components, boolean progressive, bo
 
     /** The header of {@code b}, or null when no frame header comes before the first scan. */
     static JpegHeader read(byte[] b) {
+        return read(b, b.length);
+    }
+
+    /** As {@link #read(byte[])} for a JPEG that is the first {@code end} bytes of {@code b}. */
+    static JpegHeader read(byte[] b, int end) {
         JpegHeader frame = null;
         int i = 2;
-        while (i + 3 < b.length) {
+        while (i + 3 < end) {
             if ((b[i] & 0xff) != 0xFF) {
                 return frame;
             }
@@ -30,7 +35,7 @@ record JpegHeader(int width, int height, int components, boolean progressive, bo
             }
             boolean isFrame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
             if (isFrame && frame == null) {
-                if (i + 9 >= b.length) {
+                if (i + 9 >= end) {
                     return null;
                 }
                 int height = ((b[i + 5] & 0xff) << 8) | (b[i + 6] & 0xff);
@@ -41,7 +46,7 @@ record JpegHeader(int width, int height, int components, boolean progressive, bo
             }
             if (marker == 0xDA) {
                 // A scan's header must be whole for the scan to begin.
-                return frame == null || i + 2 + length > b.length ? frame
+                return frame == null || i + 2 + length > end ? frame
                         : new JpegHeader(frame.width, frame.height, frame.components, frame.progressive, true);
             }
             if (marker == 0xD9) {

@@ -96,10 +96,10 @@ final class OpenCvJpeg {
     }
 
     /**
-     * Decodes {@code jpeg} reduced by {@code reduction} (1, 2, 4 or 8) as interleaved BGR, or grey, bytes of
+     * Decodes the first {@code length} bytes of {@code jpeg} reduced by {@code reduction} (1, 2, 4 or 8) as interleaved BGR, or grey, bytes of
      * {@code width x height} (in an array from {@link Pixels#borrowSamples}, possibly longer); null where OpenCV rejects the data or decodes another size.
      */
-    static byte[] decode(byte[] jpeg, int width, int height, boolean grey, int reduction) {
+    static byte[] decode(byte[] jpeg, int length, int width, int height, boolean grey, int reduction) {
         int flags = opencv_imgcodecs.IMREAD_IGNORE_ORIENTATION | switch (reduction) {
             case 1 -> grey ? opencv_imgcodecs.IMREAD_GRAYSCALE : opencv_imgcodecs.IMREAD_COLOR;
             case 2 -> grey ? opencv_imgcodecs.IMREAD_REDUCED_GRAYSCALE_2 : opencv_imgcodecs.IMREAD_REDUCED_COLOR_2;
@@ -109,18 +109,18 @@ final class OpenCvJpeg {
         };
         // Bytes cross through direct-buffer views of the native memory, not JavaCPP's array copies: those hold
         // JNI critical sections, and a collection the GC locker delays makes G1 grow the heap instead.
-        try (BytePointer data = new BytePointer(jpeg.length)) {
-            data.asBuffer().put(jpeg);
-            try (Mat encoded = new Mat(1, jpeg.length, opencv_core.CV_8UC1, data);
+        try (BytePointer data = new BytePointer(length)) {
+            data.asBuffer().put(jpeg, 0, length);
+            try (Mat encoded = new Mat(1, length, opencv_core.CV_8UC1, data);
                     Mat image = opencv_imgcodecs.imdecode(encoded, flags)) {
                 int channels = grey ? 1 : 3;
                 if (image.empty() || image.cols() != width || image.rows() != height || image.channels() != channels
                         || !image.isContinuous()) {
                     return null;
                 }
-                int length = width * height * channels;
-                byte[] samples = Pixels.borrowSamples(length);
-                image.data().capacity(length).asBuffer().get(samples, 0, length);
+                int decoded = width * height * channels;
+                byte[] samples = Pixels.borrowSamples(decoded);
+                image.data().capacity(decoded).asBuffer().get(samples, 0, decoded);
                 return samples;
             }
         } catch (RuntimeException e) {

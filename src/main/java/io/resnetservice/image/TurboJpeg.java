@@ -134,9 +134,15 @@ final class TurboJpeg {
      * (it may be longer). Null for data the library rejects.
      */
     static byte[] decode(JpegLibrary library, byte[] jpeg, int width, int height, boolean grey, int reduction) {
+        return decode(library, jpeg, jpeg.length, width, height, grey, reduction);
+    }
+
+    /** As above for a JPEG that is the first {@code length} bytes of {@code jpeg}. */
+    static byte[] decode(JpegLibrary library, byte[] jpeg, int length, int width, int height, boolean grey,
+            int reduction) {
         return switch (library) {
-            case SYSTEM_TURBOJPEG -> decode(jpeg, width, height, grey ? PIXEL_GREY : PIXEL_RGB);
-            case BUNDLED_OPENCV -> OpenCvJpeg.decode(jpeg, width, height, grey, reduction);
+            case SYSTEM_TURBOJPEG -> decode(jpeg, length, width, height, grey ? PIXEL_GREY : PIXEL_RGB);
+            case BUNDLED_OPENCV -> OpenCvJpeg.decode(jpeg, length, width, height, grey, reduction);
         };
     }
 
@@ -145,23 +151,23 @@ final class TurboJpeg {
      * image ({@code ceil(size * m / 8)}), as interleaved RGB or grey bytes. Returns null for data it
      * rejects; a file cut short in its scans decodes as far as it goes, as with ImageIO.
      */
-    private static byte[] decode(byte[] jpeg, int width, int height, int pixelFormat) {
+    private static byte[] decode(byte[] jpeg, int length, int width, int height, int pixelFormat) {
         int channels = pixelFormat == PIXEL_GREY ? 1 : 3;
         Pointer handle = LIB.tjInitDecompress();
         if (handle == null) {
             return null;
         }
-        try (Memory in = new Memory(jpeg.length); Memory out = new Memory((long) width * height * channels)) {
-            in.write(0, jpeg, 0, jpeg.length);
-            int rc = LIB.tjDecompress2(handle, in, new NativeLong(jpeg.length), out, width, 0, height,
+        try (Memory in = new Memory(length); Memory out = new Memory((long) width * height * channels)) {
+            in.write(0, jpeg, 0, length);
+            int rc = LIB.tjDecompress2(handle, in, new NativeLong(length), out, width, 0, height,
                     pixelFormat, FLAG_LIMIT_SCANS);
             if (rc != 0 && LIB.tjGetErrorCode(handle) != ERROR_WARNING) {
                 log.debug("TurboJPEG refused an image: {}", LIB.tjGetErrorStr2(handle));
                 return null;
             }
-            int length = width * height * channels;
-            byte[] samples = Pixels.borrowSamples(width * height * channels);
-            out.read(0, samples, 0, length);
+            int decoded = width * height * channels;
+            byte[] samples = Pixels.borrowSamples(decoded);
+            out.read(0, samples, 0, decoded);
             return samples;
         } finally {
             LIB.tjDestroy(handle);

@@ -18,7 +18,22 @@ import org.springframework.stereotype.Service;
 public class ClassificationService {
 
     /** One image as it arrived: the client's name for it (may be null) and its bytes. */
-    public record ImageInput(String name, byte[] bytes) {}
+    /**
+     * One uploaded image: its encoded bytes are the first {@code length} of {@code bytes}, an array that may
+     * be borrowed from {@link ArrayPool#SHARED} ({@code pooled}) and is then given back by {@link #giveBack}.
+     */
+    public record ImageInput(String name, byte[] bytes, int length, boolean pooled) {
+        public ImageInput(String name, byte[] bytes) {
+            this(name, bytes, bytes.length, false);
+        }
+
+        /** Returns a pooled array once the request is answered; nothing reads it afterwards. */
+        public void giveBack() {
+            if (pooled) {
+                ArrayPool.SHARED.giveBack(bytes);
+            }
+        }
+    }
 
     /**
      * One image's answer, with the decoded size so a client can tell what we saw; for a model with
@@ -86,7 +101,7 @@ public class ClassificationService {
     }
 
     public List<ImageResult> classify(LoadedModel model, List<ImageInput> images, int topK) {
-        Batch batch = prepare(model, images.stream().map(ImageInput::bytes).toList());
+        Batch batch = prepareInputs(model, images);
         Outputs outputs = outputs(model, batch.tensor(), batch.count());
         batch.giveBack();
         double threshold = model.spec().outOfDistribution() == null ? Double.NaN
@@ -107,17 +122,23 @@ public class ClassificationService {
      * large and the tensor already holds what matters.
      */
     public Batch prepare(LoadedModel model, List<byte[]> images) {
+        return prepareInputs(model, images.stream().map(bytes -> new ImageInput(null, bytes)).toList());
+    }
+
+    /** As {@link #prepare}, for uploads (each the first {@code length} bytes of its array). */
+    public Batch prepareInputs(LoadedModel model, List<ImageInput> images) {
         int size = model.preprocessor().tensorSize();
         float[] tensor = ArrayPool.SHARED.floats(images.size() * size);
         int[] widths = new int[images.size()];
         int[] heights = new int[images.size()];
         Timer preprocessTimer = metrics.preprocess(model.name());
         for (int i = 0; i < images.size(); i++) {
-            byte[] bytes = images.get(i);
-            ImageDecoder.Plan plan = decoder.plan(bytes, model.preprocessor()::resizedSize);
+            byte[] bytes = images.get(i).bytes();
+            int length = images.get(i).length();
+            ImageDecoder.Plan plan = decoder.plan(bytes, length, model.preprocessor()::resizedSize);
             try (MemoryBudget.Lease lease = imageMemory.acquire(plan.memoryBytes())) {
                 Timer.Sample sample = Timer.start();
-                Pixels pixels = spans.inChild(DECODE_SPAN, () -> decoder.decode(bytes, plan));
+                Pixels pixels = spans.inChild(DECODE_SPAN, () -> decoder.decode(bytes, length, plan));
                 int offset = i * size;
                 spans.inChild(PREPROCESS_SPAN, () -> {
                     model.preprocessor().apply(pixels, tensor, offset);
@@ -137,11 +158,11 @@ public class ClassificationService {
      * admitted against the image memory budget) and hands its pixels and the picture's full size to
      * {@code use} while the budget is still held: for work that needs the picture itself, not only its tensor.
      */
-    public <T> T withDecoded(LoadedModel model, byte[] bytes,
+    public <T> T withDecoded(LoadedModel model, ImageInput image,
             java.util.function.BiFunction<Pixels, ImageDecoder.Size, T> use) {
-        ImageDecoder.Plan plan = decoder.plan(bytes, model.preprocessor()::resizedSize);
+        ImageDecoder.Plan plan = decoder.plan(image.bytes(), image.length(), model.preprocessor()::resizedSize);
         try (MemoryBudget.Lease lease = imageMemory.acquire(plan.memoryBytes())) {
-            Pixels pixels = spans.inChild(DECODE_SPAN, () -> decoder.decode(bytes, plan));
+            Pixels pixels = spans.inChild(DECODE_SPAN, () -> decoder.decode(image.bytes(), image.length(), plan));
             return use.apply(pixels, plan.size());
         }
     }

@@ -154,6 +154,7 @@ public class ClassifyController {
                 List<ImageInput> images = body.read();
                 ClassifyResponse response = new ClassifyResponse(model.name(), lease.version(),
                         classifier.classify(model, images, topK));
+                images.forEach(ImageInput::giveBack);
                 outcome = "success";
                 return response;
             }

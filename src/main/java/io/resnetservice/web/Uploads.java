@@ -1,5 +1,6 @@
 package io.resnetservice.web;
 
+import io.resnetservice.buffers.ArrayPool;
 import io.resnetservice.config.ResnetProperties;
 import io.resnetservice.serving.ClassificationService.ImageInput;
 import io.resnetservice.serving.ModelRegistry;
@@ -119,8 +120,10 @@ public class Uploads {
         long limit = limits.maxImageBytes().toBytes();
         try (InputStream in = request.getInputStream()) {
             long declared = request.getContentLengthLong();
-            byte[] bytes = declared >= 0 && declared <= limit ? declaredLength(in, (int) declared)
-                    : in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            if (declared > 0 && declared <= limit) {
+                return List.of(declaredLength(in, (int) declared));
+            }
+            byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
             if (bytes.length > limit) {
                 throw tooLarge(ProblemType.IMAGE_TOO_LARGE, "the image is over " + limits.maxImageBytes());
             }
@@ -134,17 +137,19 @@ public class Uploads {
     }
 
     /**
-     * A body of a declared length, read into one array of that length: reading an unknown length collects
-     * 8 KB pieces and copies them into a final array, three times the body's size in garbage.
+     * A body of a declared length, read into one array at least that long: reading an unknown length
+     * collects 8 KB pieces and copies them into a final array, three times the body's size in garbage.
      */
-    private static byte[] declaredLength(InputStream in, int length) throws IOException {
-        byte[] bytes = new byte[length];
+    private static ImageInput declaredLength(InputStream in, int length) throws IOException {
+        // Pooled: a phone photo is megabytes, and one array per request was the last large allocation left.
+        byte[] bytes = ArrayPool.SHARED.bytes(ArrayPool.roundUp(length));
         int read = in.readNBytes(bytes, 0, length);
         if (read < length) {
+            ArrayPool.SHARED.giveBack(bytes);
             throw new ApiException(HttpStatus.BAD_REQUEST, ProblemType.MALFORMED_REQUEST,
                     "the request body ended after " + read + " of its declared " + length + " bytes");
         }
-        return bytes;
+        return new ImageInput(null, bytes, length, bytes.length >= ArrayPool.MIN_POOLED_BYTES);
     }
 
     private void checkCount(int count) {

@@ -51,6 +51,41 @@ class ImageDecoderTest {
         assertEquals(0.169, bottom, 0.06, name + " bottom");
     }
 
+    /** An upload read into a pooled array is its first bytes: what follows them must not change a pixel. */
+    @ParameterizedTest
+    @ValueSource(strings = {"SYSTEM_TURBOJPEG", "BUNDLED_OPENCV", "IMAGEIO", "PNG"})
+    void theFirstBytesOfALongerArrayDecodeAsTheImageAlone(String path) {
+        BufferedImage image = TestImages.rgb(640, 480, 11);
+        byte[] file = path.equals("PNG") ? TestImages.png(image) : TestImages.jpeg(image, 0.9f);
+        ImageDecoder decoder = path.equals("PNG") ? new ImageDecoder(10_000_000L)
+                : LargeImageDecodeTest.decoder(path, 10_000_000L);
+        byte[] longer = Arrays.copyOf(file, file.length + 50_000);
+        Arrays.fill(longer, file.length, longer.length, (byte) 0xFF); // a JPEG marker's first byte, again and again
+        ImageDecoder.Plan exact = decoder.plan(file, s -> new ImageDecoder.Size(128, 96));
+        ImageDecoder.Plan within = decoder.plan(longer, file.length, s -> new ImageDecoder.Size(128, 96));
+        assertEquals(exact, within);
+        Pixels a = decoder.decode(file, exact);
+        Pixels b = decoder.decode(longer, file.length, within);
+        assertEquals(a.width(), b.width());
+        assertTrue(Arrays.equals(a.data(), b.data()), path + ": the same pixels");
+        if (!path.equals("PNG")) {
+            // A cut JPEG followed by the rest of itself: only the cut part may be decoded.
+            int cut = file.length * 2 / 3;
+            byte[] truncated = Arrays.copyOf(file, cut);
+            Pixels alone;
+            try {
+                alone = decoder.decode(truncated, decoder.plan(truncated, null));
+            } catch (ImageException e) {
+                // OpenCV refuses a cut JPEG: then so it must when only the cut part is to be read.
+                assertThrows(ImageException.class, () -> decoder.decode(file, cut, decoder.plan(file, cut, null)));
+                return;
+            }
+            Pixels first = decoder.decode(file, cut, decoder.plan(file, cut, null));
+            assertTrue(Arrays.equals(alone.data(), first.data()), path + ": the first bytes only");
+            assertTrue(!Arrays.equals(alone.data(), decoder.decode(file).data()), "the cut is visible");
+        }
+    }
+
     @Test
     void rgbFormatsKeepTheirColours() throws IOException {
         Pixels p = decoder.decode(fixture("scene.webp"));
