@@ -75,8 +75,10 @@ public final class ImageDecoder {
         ImageIO.scanForPlugins();
     }
 
+    /** A decoder with the default JPEG library, which it names in the log (once per process). */
     public ImageDecoder(long maxPixels) {
         this(maxPixels, TurboJpeg.library());
+        TurboJpeg.reportChoice();
     }
 
     /** A decoder that uses libjpeg-turbo (the system's, else the bundled one) only if {@code turbo} is true. */
@@ -89,10 +91,14 @@ public final class ImageDecoder {
         if (library != null && !TurboJpeg.available(library)) {
             throw new IllegalStateException(library + " is not available");
         }
-        TurboJpeg.reportChoice();
         this.maxPixels = maxPixels;
         this.jpegLibrary = library;
         this.turbo = library != null;
+    }
+
+    /** Chooses and loads the default JPEG library now, rather than when the first decoder is made. */
+    public static void preloadJpegLibrary() {
+        TurboJpeg.library();
     }
 
     /** Whether this machine decodes JPEGs with a libjpeg-turbo (the system's or the bundled one). */

@@ -65,18 +65,11 @@ public final class TorchvisionWeights {
      */
     public static void load(ResNet resnet, Map<String, Npz.Array> stateDict, NDManager manager, String source) {
         Map<String, Parameter> targets = names(resnet);
-        List<String> problems = new ArrayList<>();
         TreeSet<String> missing = new TreeSet<>(targets.keySet());
         missing.removeAll(stateDict.keySet());
         TreeSet<String> unexpected = new TreeSet<>(stateDict.keySet());
         unexpected.removeAll(targets.keySet());
         unexpected.removeIf(name -> name.endsWith("num_batches_tracked"));
-        if (!missing.isEmpty()) {
-            problems.add("missing " + missing);
-        }
-        if (!unexpected.isEmpty()) {
-            problems.add("unexpected " + unexpected);
-        }
         List<String> misshaped = new ArrayList<>();
         targets.forEach((name, parameter) -> {
             Npz.Array array = stateDict.get(name);
@@ -84,13 +77,7 @@ public final class TorchvisionWeights {
                 misshaped.add(name + " is " + array.shapeText() + ", expected " + parameter.getArray().getShape());
             }
         });
-        if (!misshaped.isEmpty()) {
-            problems.add("mis-shaped " + misshaped);
-        }
-        if (!problems.isEmpty()) {
-            throw new ModelLoadException(source + ": the state_dict does not fit a torchvision ResNet of this depth and "
-                    + "class count: " + String.join("; ", problems), null);
-        }
+        refuseIfAny(source, missing, unexpected, misshaped);
         targets.forEach((name, parameter) -> {
             Npz.Array array = stateDict.get(name);
             intern(parameter, manager.create(array.data(), new Shape(array.shape())));
@@ -105,7 +92,6 @@ public final class TorchvisionWeights {
      */
     public static void load(ResNet resnet, InputStream npz, NDManager manager, String source) throws IOException {
         Map<String, Parameter> targets = names(resnet);
-        List<String> problems = new ArrayList<>();
         TreeSet<String> missing = new TreeSet<>(targets.keySet());
         TreeSet<String> unexpected = new TreeSet<>();
         List<String> misshaped = new ArrayList<>();
@@ -124,6 +110,13 @@ public final class TorchvisionWeights {
             }
             intern(parameter, manager.create(values, new Shape(shape), DataType.FLOAT32));
         });
+        refuseIfAny(source, missing, unexpected, misshaped);
+    }
+
+    /** Throws, listing them all, where anything is missing, unexpected or mis-shaped. */
+    private static void refuseIfAny(String source, TreeSet<String> missing, TreeSet<String> unexpected,
+            List<String> misshaped) {
+        List<String> problems = new ArrayList<>();
         if (!missing.isEmpty()) {
             problems.add("missing " + missing);
         }

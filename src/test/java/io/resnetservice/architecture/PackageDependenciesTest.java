@@ -26,6 +26,7 @@ class PackageDependenciesTest {
     @CsvSource(delimiter = ';', value = {
         "runtime; org\\.springframework|io\\.resnetservice\\.(serving|web|config|training)\\.",
         "model; org\\.springframework|io\\.resnetservice\\.(runtime|serving|web|config|training|preprocess|image)\\.",
+        "buffers; org\\.springframework|io\\.resnetservice\\.(?!buffers\\b)",
         "image; org\\.springframework|io\\.resnetservice\\.(runtime|serving|web|config|training|preprocess)\\.",
         "preprocess; org\\.springframework|io\\.resnetservice\\.(runtime|serving|web|config|training)\\.",
         "training; io\\.resnetservice\\.(serving|web)\\.",

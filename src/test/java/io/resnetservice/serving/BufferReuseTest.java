@@ -52,7 +52,7 @@ class BufferReuseTest {
             assertEquals(200, http.post("/api/v1/classify", "image/jpeg", photo).status());
         }
         ArrayPool.Stats after = ArrayPool.SHARED.stats();
-        System.out.printf("buffer pool over %d photos: allocated %d, lent again %d%n", requests,
+        System.out.printf(java.util.Locale.ROOT, "buffer pool over %d photos: allocated %d, lent again %d%n", requests,
                 after.allocated() - before.allocated(), after.reused() - before.reused());
         assertEquals(before.allocated(), after.allocated(), "no large array allocated after the first requests");
         // Per photo at least the tensor and three planes; the decoded samples too where a JPEG library decodes.
