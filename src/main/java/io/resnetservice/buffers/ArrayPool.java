@@ -110,7 +110,7 @@ public final class ArrayPool {
         if (array == null) {
             return null;
         }
-        removeIdentity(array);
+        idleOrder.removeFirstOccurrence(array); // arrays compare by identity
         idleBytes -= size;
         reused++;
         return array;
@@ -139,11 +139,6 @@ public final class ArrayPool {
             idleBytes -= b.length;
         }
         dropped++;
-    }
-
-    /** Removes {@code array} itself (arrays compare by identity) from the idle order. */
-    private void removeIdentity(Object array) {
-        idleOrder.removeFirstOccurrence(array);
     }
 
     /** Sets how many bytes of idle arrays may be kept, dropping the oldest beyond it. */

@@ -122,19 +122,24 @@ public final class ImageDecoder {
     }
 
     public static Format sniff(byte[] b) {
-        if (b.length >= 3 && (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xD8 && (b[2] & 0xff) == 0xFF) {
+        return sniff(b, b.length);
+    }
+
+    /** As {@link #sniff(byte[])} for an image that is the first {@code length} bytes of {@code b}. */
+    static Format sniff(byte[] b, int length) {
+        if (length >= 3 && (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xD8 && (b[2] & 0xff) == 0xFF) {
             return Format.JPEG;
         }
-        if (b.length >= 8 && (b[0] & 0xff) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') {
+        if (length >= 8 && (b[0] & 0xff) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') {
             return Format.PNG;
         }
-        if (b.length >= 6 && b[0] == 'G' && b[1] == 'I' && b[2] == 'F' && b[3] == '8') {
+        if (length >= 6 && b[0] == 'G' && b[1] == 'I' && b[2] == 'F' && b[3] == '8') {
             return Format.GIF;
         }
-        if (b.length >= 2 && b[0] == 'B' && b[1] == 'M') {
+        if (length >= 2 && b[0] == 'B' && b[1] == 'M') {
             return Format.BMP;
         }
-        if (b.length >= 12 && b[0] == 'R' && b[1] == 'I' && b[2] == 'F' && b[3] == 'F'
+        if (length >= 12 && b[0] == 'R' && b[1] == 'I' && b[2] == 'F' && b[3] == 'F'
                 && b[8] == 'W' && b[9] == 'E' && b[10] == 'B' && b[11] == 'P') {
             return Format.WEBP;
         }
@@ -164,7 +169,7 @@ public final class ImageDecoder {
         if (bytes == null || length == 0) {
             throw new ImageException(ImageException.Kind.EMPTY, "the image is empty (0 bytes)");
         }
-        Format format = sniff(exact(bytes, Math.min(length, 16)));
+        Format format = sniff(bytes, length);
         if (format != Format.JPEG) {
             bytes = exact(bytes, length);
         }

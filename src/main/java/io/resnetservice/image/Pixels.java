@@ -79,11 +79,6 @@ public final class Pixels {
         }
     }
 
-    /** Whether the samples are borrowed from the pool (and not yet given back). */
-    public boolean pooled() {
-        return pooled && rgb8 != null;
-    }
-
     public int width() {
         return width;
     }

@@ -137,11 +137,14 @@ public class ExplainController {
                         throw invalid("format=png draws one image; this request has " + images.size());
                     }
                     ExplanationService.Drawn drawn = explainer.explainAndKeep(model, images.get(0), explained, cells);
-                    return ResponseEntity.ok().contentType(MediaType.IMAGE_PNG)
-                            .body(Overlay.png(drawn.pixels(), drawn.explanation().heatmap()));
+                    byte[] overlay = Overlay.png(drawn.pixels(), drawn.explanation().heatmap());
+                    images.forEach(ImageInput::giveBack);
+                    return ResponseEntity.ok().contentType(MediaType.IMAGE_PNG).body(overlay);
                 }
-                return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(new ExplainResponse(model.name(),
-                        lease.version(), "occlusion", explainer.explain(model, images, explained, cells)));
+                ExplainResponse response = new ExplainResponse(model.name(), lease.version(), "occlusion",
+                        explainer.explain(model, images, explained, cells));
+                images.forEach(ImageInput::giveBack); // answered: the pooled upload bodies go back
+                return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(response);
             }
         }
     }
