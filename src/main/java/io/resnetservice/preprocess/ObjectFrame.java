@@ -22,13 +22,13 @@ final class ObjectFrame {
     /** An item spanning this share of the frame's width or height is framed already. */
     static final double FRAMED = 0.9;
 
-    /** The planes to fit, and their size. */
-    record Framed(Plane[] planes, int width, int height) {}
+    /** The planes to fit, their size, and where they start in the picture. */
+    record Framed(Plane[] planes, int width, int height, int left, int top) {}
 
     private ObjectFrame() {}
 
     static Framed of(Plane[] planes, int w, int h, boolean darkCanvas) {
-        Framed whole = new Framed(planes, w, h);
+        Framed whole = new Framed(planes, w, h, 0, 0);
         if (w < 3 || h < 3) {
             return whole;
         }
@@ -94,7 +94,7 @@ final class ObjectFrame {
             }
             cropped[c] = new Plane(out, 0);
         }
-        return new Framed(cropped, cw, ch);
+        return new Framed(cropped, cw, ch, left, top);
     }
 
     /**
@@ -104,7 +104,7 @@ final class ObjectFrame {
      */
     static Framed centreSquare(Plane[] planes, int w, int h) {
         if (w == h) {
-            return new Framed(planes, w, h);
+            return new Framed(planes, w, h, 0, 0);
         }
         int side = Math.min(w, h);
         int left = (w - side) / 2;
@@ -119,7 +119,7 @@ final class ObjectFrame {
             }
             square[c] = new Plane(out, 0);
         }
-        return new Framed(square, side, side);
+        return new Framed(square, side, side, left, top);
     }
 
     /** The outermost ring of pixels, each once. */

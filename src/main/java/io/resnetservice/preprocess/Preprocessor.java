@@ -55,6 +55,23 @@ public final class Preprocessor {
         if (applyToRgb8(pixels, out, offset)) {
             return;
         }
+        ObjectFrame.Framed framed = framed(pixels);
+        Plane[] planes = framed.planes();
+        int pw = framed.width();
+        int ph = framed.height();
+        int w = input.width();
+        int h = input.height();
+        for (int c = 0; c < planes.length; c++) {
+            float[] geometry = switch (recipe.resize()) {
+                case FIT_PAD -> fitPad(planes[c], pw, ph, w, h, filter);
+                case SHORTER_SIDE_CROP -> shorterSideCrop(planes[c], pw, ph, w, h);
+            };
+            normalizeInto(geometry, c, out, offset);
+        }
+    }
+
+    /** The model's channels of the picture, inverted where the recipe wants a dark background, framed. */
+    private ObjectFrame.Framed framed(Pixels pixels) {
         int n = pixels.width() * pixels.height();
         Plane[] planes = toColourMode(pixels);
         if (recipe.background() == ModelSpec.Background.DARK && borderMean(planes, pixels.width(), pixels.height()) > 0.5f) {
@@ -66,23 +83,47 @@ public final class Preprocessor {
                 planes[c] = new Plane(inverted, 0);
             }
         }
-        int pw = pixels.width();
-        int ph = pixels.height();
         if (recipe.crop() == ModelSpec.Crop.OBJECT) {
-            ObjectFrame.Framed framed = ObjectFrame.of(planes, pw, ph, recipe.background() == ModelSpec.Background.DARK);
-            planes = framed.planes();
-            pw = framed.width();
-            ph = framed.height();
+            return ObjectFrame.of(planes, pixels.width(), pixels.height(), recipe.background() == ModelSpec.Background.DARK);
         }
+        return new ObjectFrame.Framed(planes, pixels.width(), pixels.height(), 0, 0);
+    }
+
+    /**
+     * Where a point of the picture lands in the input tensor, in continuous pixel coordinates (a pixel's
+     * centre is at +0.5): {@code inputX = (x - left) * scaleX + padX}, and the same for y. Points that land
+     * outside {@code [0, width) x [0, height)} of the input are cut away by a crop.
+     */
+    public record View(double left, double top, double scaleX, double scaleY, double padX, double padY) {
+        public double inputX(double x) {
+            return (x - left) * scaleX + padX;
+        }
+
+        public double inputY(double y) {
+            return (y - top) * scaleY + padY;
+        }
+    }
+
+    /** How {@link #apply} places this picture in the input tensor: its object frame, resize, crop and pad. */
+    public View view(Pixels pixels) {
         int w = input.width();
         int h = input.height();
-        for (int c = 0; c < planes.length; c++) {
-            float[] geometry = switch (recipe.resize()) {
-                case FIT_PAD -> fitPad(planes[c], pw, ph, w, h, filter);
-                case SHORTER_SIDE_CROP -> shorterSideCrop(planes[c], pw, ph, w, h);
-            };
-            normalizeInto(geometry, c, out, offset);
-        }
+        ObjectFrame.Framed framed = recipe.crop() == ModelSpec.Crop.OBJECT ? framed(pixels)
+                : new ObjectFrame.Framed(null, pixels.width(), pixels.height(), 0, 0);
+        int pw = framed.width();
+        int ph = framed.height();
+        return switch (recipe.resize()) {
+            case FIT_PAD -> {
+                ImageDecoder.Size fit = fitted(pw, ph, w, h);
+                yield new View(framed.left(), framed.top(), (double) fit.width() / pw, (double) fit.height() / ph,
+                        (w - fit.width()) / 2, (h - fit.height()) / 2);
+            }
+            case SHORTER_SIDE_CROP -> {
+                Crop crop = shorterSideCropOf(pw, ph, w, h);
+                yield new View(framed.left(), framed.top(), (double) crop.resizedW() / pw,
+                        (double) crop.resizedH() / ph, -crop.left(), -crop.top());
+            }
+        };
     }
 
     /** Channel {@code c} of the input tensor: the resampled plane with the recipe's mean and std applied. */

@@ -149,4 +149,65 @@ class PreprocessorTest {
             assertEquals(0.37f, v, 1e-5f);
         }
     }
+
+    /** The columns and rows of {@code out} ({@code w x h}) above {@code level}: [first, last + 1) each. */
+    static int[] brightBox(float[] out, int w, int h, float level) {
+        int x0 = w;
+        int x1 = 0;
+        int y0 = h;
+        int y1 = 0;
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                if (out[y * w + x] > level) {
+                    x0 = Math.min(x0, x);
+                    x1 = Math.max(x1, x + 1);
+                    y0 = Math.min(y0, y);
+                    y1 = Math.max(y1, y + 1);
+                }
+            }
+        }
+        return new int[] {x0, x1, y0, y1};
+    }
+
+    @Test
+    void theViewPlacesAPicturesPointsWhereApplyDrawsThem() {
+        // A framed item: a 20x30 white box at (30, 60) on a 112x112 black canvas, fitted and padded into 56x56.
+        ModelSpec.Input input = new ModelSpec.Input(1, 56, 56);
+        ModelSpec.Preprocess framed = new ModelSpec.Preprocess(ModelSpec.Colour.GRAYSCALE, ModelSpec.Resize.FIT_PAD,
+                null, ModelSpec.Filter.AREA, ModelSpec.Background.DARK, List.of(0f), List.of(1f), ModelSpec.Crop.OBJECT);
+        float[] d = new float[112 * 112];
+        for (int y = 60; y < 90; y++) {
+            for (int x = 30; x < 50; x++) {
+                d[y * 112 + x] = 1f;
+            }
+        }
+        Pixels canvas = new Pixels(112, 112, 1, d);
+        Preprocessor pre = new Preprocessor(input, framed);
+        int[] box = brightBox(pre.apply(canvas), 56, 56, 0.5f);
+        Preprocessor.View view = pre.view(canvas);
+        assertEquals(box[0], view.inputX(30), 0.6, "left edge");
+        assertEquals(box[1], view.inputX(50), 0.6, "right edge");
+        assertEquals(box[2], view.inputY(60), 0.6, "top edge");
+        assertEquals(box[3], view.inputY(90), 0.6, "bottom edge");
+
+        // A photo's shorter side resized to 256 and its centre cropped to 224: a band at x in [250, 350) of 600x400.
+        ModelSpec.Input photo = new ModelSpec.Input(1, 224, 224);
+        ModelSpec.Preprocess cropped = new ModelSpec.Preprocess(ModelSpec.Colour.GRAYSCALE,
+                ModelSpec.Resize.SHORTER_SIDE_CROP, 256, ModelSpec.Filter.BILINEAR, ModelSpec.Background.KEEP,
+                List.of(0f), List.of(1f), null);
+        float[] band = new float[600 * 400];
+        for (int y = 100; y < 300; y++) {
+            for (int x = 250; x < 350; x++) {
+                band[y * 600 + x] = 1f;
+            }
+        }
+        Pixels wide = new Pixels(600, 400, 1, band);
+        Preprocessor crop = new Preprocessor(photo, cropped);
+        box = brightBox(crop.apply(wide), 224, 224, 0.5f);
+        view = crop.view(wide);
+        assertEquals(box[0], view.inputX(250), 0.6, "left edge");
+        assertEquals(box[1], view.inputX(350), 0.6, "right edge");
+        assertEquals(box[2], view.inputY(100), 0.6, "top edge");
+        assertEquals(box[3], view.inputY(300), 0.6, "bottom edge");
+    }
 }

@@ -101,6 +101,7 @@ class ImageNetEndToEndTest {
                 "--management.server.port=", "--spring.main.banner-mode=off");
         try {
             Http http = new Http(Integer.parseInt(app.getEnvironment().getProperty("local.server.port")));
+            java.util.Map<String, JsonNode> heatmaps = new java.util.HashMap<>();
             for (String model : new String[] {"imagenet-resnet18", "imagenet-resnet18-ts"}) {
                 Http.Response r = http.post("/api/v1/models/" + model + "/classify?topK=5",
                         new Multipart().file("image", "photo.jpg", "image/jpeg", jpeg));
@@ -131,7 +132,28 @@ class ImageNetEndToEndTest {
                         top.get("index").asInt(), top.get("probability").asDouble(), argmax(phoneProbabilities),
                         phoneProbabilities[argmax(phoneProbabilities)]);
                 assertEquals(argmax(phoneProbabilities), top.get("index").asInt(), model + " top-1 on the phone photo");
+
+                // Occlusion needs only forward passes: a TorchScript module is explained as our own network is.
+                Http.Response why = http.post("/api/v1/models/" + model + "/explain",
+                        new Multipart().file("image", "photo.jpg", "image/jpeg", jpeg));
+                assertEquals(200, why.status(), why.body());
+                assertEquals(best, why.json().at("/results/0/class/index").asInt(), model + ": the top class explained");
+                JsonNode heatmap = why.json().at("/results/0/heatmap");
+                assertEquals(6, heatmap.get("rows").asInt(), "500x375 on an 8-cell grid");
+                assertEquals(8, heatmap.get("cols").asInt());
+                for (JsonNode v : heatmap.get("values")) {
+                    assertTrue(v.asDouble() >= 0 && v.asDouble() <= 1, model + ": " + v);
+                }
+                heatmaps.put(model, heatmap.get("values"));
             }
+            // The same weights as a state dict and as TorchScript: the same explanation, whichever runtime runs it.
+            double apart = 0;
+            for (int i = 0; i < heatmaps.get("imagenet-resnet18").size(); i++) {
+                apart = Math.max(apart, Math.abs(heatmaps.get("imagenet-resnet18").get(i).asDouble()
+                        - heatmaps.get("imagenet-resnet18-ts").get(i).asDouble()));
+            }
+            System.out.printf(Locale.ROOT, "explanations, state dict vs TorchScript: max |heatmap diff| %.2e%n", apart);
+            assertTrue(apart < 0.02, "max |heatmap diff| " + apart);
         } finally {
             app.close();
         }
