@@ -12,6 +12,8 @@ SEEDS=${SEEDS:-2016,2018,2030}
 OUT=bench/results/$(date -u +%Y-%m-%d)-gradcam.txt
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
+export OMP_WAIT_POLICY=PASSIVE
+export MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=67108864 MALLOC_ARENA_MAX=2
 ./mvnw -q -B -DskipTests test-compile
 ./mvnw -q -B dependency:build-classpath -Dmdep.outputFile="$WORK/cp.txt" -Dmdep.includeScope=test
 {

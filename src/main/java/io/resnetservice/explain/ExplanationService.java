@@ -108,20 +108,15 @@ public class ExplanationService {
         int size = model.preprocessor().tensorSize();
         // The image as it is first, then one copy per deletion window, then one per kept window, in chunks
         // through the queue.
-        int deleted = grid.size();
-        int total = 1 + deleted + grid.keptCount();
+        int total = Occlusion.passes(grid);
+        float[] byPass = new float[total];
         float[] probabilities = null;
-        float[] occluded = new float[deleted];
-        float[] kept = new float[grid.keptCount()];
         int classIndex = -1;
         for (int start = 0; start < total; start += CHUNK) {
             int count = Math.min(CHUNK, total - start);
             float[] tensor = ArrayPool.SHARED.floats(count * size);
             for (int i = 0; i < count; i++) {
-                int variant = start + i;
-                Pixels input = variant == 0 ? pixels
-                        : variant <= deleted ? Occlusion.occluded(pixels, grid, variant - 1, fill)
-                        : Occlusion.keptOnly(pixels, grid, variant - 1 - deleted, fill);
+                Pixels input = Occlusion.pass(pixels, grid, start + i, fill);
                 model.preprocessor().apply(input, tensor, i * size);
                 if (input != pixels) {
                     input.release();
@@ -131,22 +126,18 @@ public class ExplanationService {
             float[][] answers = executors.of(model).submit(tensor, count).probabilities();
             // Answered, so no pass reads it any more (a failed or refused submit leaves it to the collector).
             ArrayPool.SHARED.giveBack(tensor);
+            if (start == 0) {
+                probabilities = answers[0];
+                classIndex = target.index() != null ? target.index() : argmax(probabilities);
+            }
             for (int i = 0; i < count; i++) {
-                int variant = start + i;
-                if (variant == 0) {
-                    probabilities = answers[0];
-                    classIndex = target.index() != null ? target.index() : argmax(probabilities);
-                } else if (variant <= deleted) {
-                    occluded[variant - 1] = answers[i][classIndex];
-                } else {
-                    kept[variant - 1 - deleted] = answers[i][classIndex];
-                }
+                byPass[start + i] = answers[i][classIndex];
             }
         }
         float original = probabilities[classIndex];
         return new Explanation(name, picture.width(), picture.height(),
                 new ExplainedClass(classIndex, model.labels().get(classIndex), Math.round(original * 10000.0) / 10000.0),
-                new Heatmap(grid.rows(), grid.cols(), Occlusion.heatmap(grid, original, occluded, kept)));
+                new Heatmap(grid.rows(), grid.cols(), Occlusion.heatmap(grid, byPass)));
     }
 
     private static int argmax(float[] values) {

@@ -112,6 +112,28 @@ public final class Occlusion {
         return painted(p, grid, row, col, row + grid.keptRows(), col + grid.keptCols(), fill, true);
     }
 
+    /** How many forward passes an explanation on {@code grid} takes: the picture, each deletion, each kept window. */
+    public static int passes(Grid grid) {
+        return 1 + grid.size() + grid.keptCount();
+    }
+
+    /**
+     * The picture of pass {@code pass} of {@link #passes}: the picture itself first, then one copy per
+     * deletion window, then one per kept window. A copy is pooled: the caller releases it.
+     */
+    public static Pixels pass(Pixels p, Grid grid, int pass, float[] fill) {
+        return pass == 0 ? p
+                : pass <= grid.size() ? occluded(p, grid, pass - 1, fill)
+                : keptOnly(p, grid, pass - 1 - grid.size(), fill);
+    }
+
+    /** {@link #heatmap} from the class's probability in each of the {@link #passes}, in their order. */
+    public static float[] heatmap(Grid grid, float[] byPass) {
+        int deleted = grid.size();
+        return heatmap(grid, byPass[0], java.util.Arrays.copyOfRange(byPass, 1, 1 + deleted),
+                java.util.Arrays.copyOfRange(byPass, 1 + deleted, passes(grid)));
+    }
+
     /** Paints cells [row0, row1) x [col0, col1) with {@code fill}, or with {@code outside} everything else. */
     private static Pixels painted(Pixels p, Grid grid, int row0, int col0, int row1, int col1, float[] fill,
             boolean outside) {

@@ -128,26 +128,20 @@ public final class GradCamComparison {
         return (picture, grid, classIndex) -> {
             float[] fill = Occlusion.background(picture);
             int size = model.preprocessor().tensorSize();
-            int deleted = grid.size();
-            int total = 1 + deleted + grid.keptCount();
-            float[] answers = new float[total];
+            int total = Occlusion.passes(grid);
+            float[] byPass = new float[total];
             for (int start = 0; start < total; start += 16) {
                 int count = Math.min(16, total - start);
                 float[] tensor = new float[count * size];
                 for (int i = 0; i < count; i++) {
-                    int variant = start + i;
-                    Pixels input = variant == 0 ? picture
-                            : variant <= deleted ? Occlusion.occluded(picture, grid, variant - 1, fill)
-                            : Occlusion.keptOnly(picture, grid, variant - 1 - deleted, fill);
-                    model.preprocessor().apply(input, tensor, i * size);
+                    model.preprocessor().apply(Occlusion.pass(picture, grid, start + i, fill), tensor, i * size);
                 }
                 float[][] probabilities = model.forward(tensor, count);
                 for (int i = 0; i < count; i++) {
-                    answers[start + i] = probabilities[i][classIndex];
+                    byPass[start + i] = probabilities[i][classIndex];
                 }
             }
-            return Occlusion.heatmap(grid, answers[0], Arrays.copyOfRange(answers, 1, 1 + deleted),
-                    Arrays.copyOfRange(answers, 1 + deleted, total));
+            return Occlusion.heatmap(grid, byPass);
         };
     }
 
