@@ -27,10 +27,14 @@ RUN ./mvnw -B -q package -DskipTests ${MAVEN_PROFILES:+-P$MAVEN_PROFILES} \
 # PYTORCH_LIBRARY_PATH names at run time), so the container starts offline and never writes outside /tmp.
 # The native jar they came from is then left out of the image (it would ship libtorch twice), and the
 # libraries' static symbol tables (unused at run time) are stripped with binutils.
+# The bundled libjpeg-turbo (OpenCV's natives and the OpenBLAS they link) is left out too: the image
+# installs the system's TurboJPEG below, which the service chooses first, so OpenCV would never load.
+ARG LEFT_OUT_JARS="pytorch-native-*.jar opencv-*-linux-x86_64.jar openblas-*-linux-x86_64.jar javacpp-*-linux-x86_64.jar"
 ENV DJL_CACHE_DIR=/opt/djl ENGINE_CACHE_DIR=/opt/djl
 RUN java -Dai.djl.offline=true -jar /app.jar engine \
  && mv /opt/djl/pytorch/*/ /opt/libtorch \
- && rm -rf /opt/djl /layers/dependencies/BOOT-INF/lib/pytorch-native-*.jar \
+ && rm -rf /opt/djl \
+ && for jar in ${LEFT_OUT_JARS}; do rm -f /layers/dependencies/BOOT-INF/lib/$jar; done \
  && if ! command -v strip >/dev/null && command -v apt-get >/dev/null; then \
       apt-get update -qq && apt-get install -y -qq --no-install-recommends binutils; fi \
  && if command -v strip >/dev/null; then strip --strip-unneeded /opt/libtorch/*.so*; fi \

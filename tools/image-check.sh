@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Builds the container image here, without a Docker engine or a remote base image, and checks it:
 # a Debian base made with debootstrap, the Dockerfile built with buildah, then the image's entrypoint
-# run with `buildah run` until it is ready and classifies an image.
+# run with `buildah run` until it is ready and classifies an image. Where this machine can run the Python
+# peer (python3-torchvision, python3-skimage, python3-fastapi, python3-uvicorn, python3-multipart), also the
+# first 200 after start, ROUNDS times in turns: the image serving ResNet-18 at 224 (torchvision's weights,
+# mounted read-only) against bench/peer.py on this machine with the same weights, both classifying a
+# 224x224 JPEG.
 #
 #   sudo tools/image-check.sh [MIRROR]   (installs buildah and debootstrap from Debian when missing)
 # MIRROR: the Debian archive debootstrap reads; by default the first one this machine's apt sources name.
@@ -71,4 +75,39 @@ done
 echo "ready after $(( ($(date +%s%N) - start) / 1000000 )) ms"
 /usr/bin/python3 -c "from PIL import Image, ImageDraw; im = Image.new('L', (28, 28), 0); ImageDraw.Draw(im).rectangle((8, 2, 20, 26), fill=230); im.save('$WORK/item.png')"
 curl -s -F image=@"$WORK/item.png" "localhost:18090/api/v1/classify?topK=3"; echo
-kill $runner; wait $runner 2>/dev/null || true
+
+stop_image() {  # the service inside, too, so that the next round cannot find it still answering
+  kill $runner 2>/dev/null || true; wait $runner 2>/dev/null || true
+  pkill -f -- 'JarLauncher --server.port=18090' || true
+  for _ in $(seq 100); do curl -s -o /dev/null localhost:18090/ || return 0; sleep 0.2; done
+  echo "the image's service still answers on 18090" >&2; exit 1
+}
+stop_image
+peer_ok() { /usr/bin/python3 -c 'import torchvision, skimage, fastapi, uvicorn, multipart' 2>/dev/null; }
+if ! peer_ok; then echo "== first 200 against the peer: skipped (the peer's Python packages are not installed)"; exit 0; fi
+echo "== first 200 after start, ResNet-18 at 224: the image against bench/peer.py on this machine"
+rm -rf "$WORK/models"
+/usr/bin/python3 tools/torchvision_export.py --arch resnet18 --out "$WORK/models/resnet18-224" >/dev/null
+/usr/bin/python3 tools/make_photo.py --size 224x224 --out "$WORK/photo-224.jpg"
+first200() {  # url pid: seconds from now-started $t0 to the first 200 answer
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' --data-binary @"$WORK/photo-224.jpg" -H 'Content-Type: image/jpeg' "$1")" = 200 ]; do
+    kill -0 "$2" 2>/dev/null || { tail -30 "$WORK/run.log"; exit 1; }
+    sleep 0.05
+  done
+  awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN {printf "%.2f", (b - a) / 1e9}'
+}
+for round in $(seq "${ROUNDS:-3}"); do
+  t0=$(date +%s%N)
+  buildah "${STORE[@]}" run --isolation chroot --network host --volume "$WORK/models:/models:ro" "$ctr" -- \
+    java org.springframework.boot.loader.launch.JarLauncher --server.port=18090 --resnet.model-dir=/models \
+    --spring.grpc.server.port=0 > "$WORK/run.log" 2>&1 &
+  runner=$!
+  echo "round=$round side=image first_200_s=$(first200 localhost:18090/api/v1/classify $runner)"
+  stop_image
+  t0=$(date +%s%N)
+  env -i PATH="$PATH" HOME="$HOME" /usr/bin/python3 bench/peer.py --weights "$WORK/models/resnet18-224/weights.npz" \
+    --port 18091 > "$WORK/run.log" 2>&1 &
+  runner=$!
+  echo "round=$round side=peer first_200_s=$(first200 localhost:18091/classify $runner)"
+  kill $runner 2>/dev/null || true; wait $runner 2>/dev/null || true
+done

@@ -1,6 +1,7 @@
 package io.resnetservice.robustness;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.resnetservice.support.Multipart;
@@ -44,10 +45,16 @@ class ContainerLayoutIT {
             copyTree(layers.resolve(layer), app);
         }
         Path lib = app.resolve("BOOT-INF/lib");
-        try (Stream<Path> jars = Files.list(lib)) {
-            List<Path> natives = jars.filter(p -> p.getFileName().toString().startsWith("pytorch-native-")).toList();
-            assertEquals(1, natives.size(), "the jar carries the native library: " + natives);
-            Files.delete(natives.get(0));
+        // The jars the Dockerfile leaves out: libtorch's (extracted to /opt/libtorch) and the bundled
+        // libjpeg-turbo's (the image has the system's).
+        String leftOut = dockerfileArg("LEFT_OUT_JARS").replace("\"", "");
+        for (String glob : leftOut.split(" ")) {
+            java.nio.file.PathMatcher matcher = lib.getFileSystem().getPathMatcher("glob:" + glob);
+            try (Stream<Path> jars = Files.list(lib)) {
+                List<Path> matched = jars.filter(p -> matcher.matches(p.getFileName())).toList();
+                assertEquals(1, matched.size(), "the jar carries one " + glob + ": " + matched);
+                Files.delete(matched.get(0));
+            }
         }
         Path runtime = tmp.resolve("java");
         run(tmp, List.of(Path.of(System.getProperty("java.home"), "bin", "jlink").toString(), "--add-modules",
@@ -89,6 +96,10 @@ class ContainerLayoutIT {
                     .header("Content-Type", jpeg.contentType()).POST(HttpRequest.BodyPublishers.ofByteArray(jpeg.bytes()))
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, jpegAnswer.statusCode(), jpegAnswer.body());
+            String said = Files.readString(log);
+            assertFalse(said.contains("OpenCV's imgcodecs"), "the bundled libjpeg-turbo is not in this layout:\n" + said);
+            assertTrue(said.contains("system's TurboJPEG") || said.contains("decoded at full size by ImageIO"),
+                    "the log says what decodes JPEGs:\n" + said);
             HttpResponse<String> metrics = client.send(HttpRequest.newBuilder(
                     URI.create("http://localhost:" + port + "/actuator/prometheus")).build(),
                     HttpResponse.BodyHandlers.ofString());
