@@ -163,22 +163,19 @@ public final class ImageDecoder {
 
     /**
      * As {@link #plan(byte[], UnaryOperator)} for an image that is the first {@code length} bytes of
-     * {@code bytes} (a pooled upload): JPEGs are read in place, other formats from a copy of that length.
+     * {@code bytes} (a pooled upload), read in place whatever its format.
      */
     public Plan plan(byte[] bytes, int length, UnaryOperator<Size> resizedTo) {
         if (bytes == null || length == 0) {
             throw new ImageException(ImageException.Kind.EMPTY, "the image is empty (0 bytes)");
         }
         Format format = sniff(bytes, length);
-        if (format != Format.JPEG) {
-            bytes = exact(bytes, length);
-        }
         if (format == null) {
             throw new ImageException(ImageException.Kind.UNSUPPORTED_FORMAT,
                     "not an image in a supported format (JPEG, PNG, GIF, BMP, WebP)");
         }
         JpegHeader jpeg = format == Format.JPEG ? JpegHeader.read(bytes, length) : null;
-        PngRows.Header png = format == Format.PNG ? PngRows.header(bytes) : null;
+        PngRows.Header png = format == Format.PNG ? PngRows.header(bytes, length) : null;
         long width;
         long height;
         int bytesPerPixel;
@@ -191,7 +188,7 @@ public final class ImageDecoder {
             height = png.height();
             bytesPerPixel = png.bytesPerPixel();
         } else {
-            Header header = header(exact(bytes, length), format);
+            Header header = header(bytes, length, format);
             width = header.width();
             height = header.height();
             bytesPerPixel = header.bytesPerPixel();
@@ -252,19 +249,14 @@ public final class ImageDecoder {
     /** As {@link #decode(byte[], Plan)} for the first {@code length} bytes of {@code bytes}. */
     public Pixels decode(byte[] bytes, int length, Plan plan) {
         Pixels pixels = plan.turbo() ? decodeTurbo(bytes, length, plan)
-                : plan.streamed() ? streamPng(exact(bytes, length), plan)
-                : toPixels(read(exact(bytes, length), plan.format()), plan.reduction());
+                : plan.streamed() ? streamPng(bytes, length, plan)
+                : toPixels(read(bytes, length, plan.format()), plan.reduction());
         return plan.orientation() == 1 ? pixels : Orientation.apply(pixels, plan.orientation());
     }
 
-    /** The first {@code length} bytes as an array of that length: {@code bytes} itself when it is one. */
-    private static byte[] exact(byte[] bytes, int length) {
-        return bytes.length == length ? bytes : Arrays.copyOf(bytes, length);
-    }
-
-    private static Pixels streamPng(byte[] bytes, Plan plan) {
+    private static Pixels streamPng(byte[] bytes, int length, Plan plan) {
         try {
-            return PngRows.decode(bytes, PngRows.header(bytes), plan.reduction());
+            return PngRows.decode(bytes, length, PngRows.header(bytes, length), plan.reduction());
         } catch (ImageException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -297,8 +289,8 @@ public final class ImageDecoder {
     /** The header as ImageIO reads it, for the formats we do not parse ourselves. */
     private record Header(long width, long height, int bytesPerPixel) {}
 
-    private static Header header(byte[] bytes, Format format) {
-        return withReader(bytes, format, reader -> {
+    private static Header header(byte[] bytes, int length, Format format) {
+        return withReader(bytes, length, format, reader -> {
             ImageTypeSpecifier type = reader.getRawImageType(0);
             int bytesPerPixel = 8;
             if (type != null) {
@@ -313,8 +305,8 @@ public final class ImageDecoder {
         });
     }
 
-    private static BufferedImage read(byte[] bytes, Format format) {
-        return withReader(bytes, format, reader -> {
+    private static BufferedImage read(byte[] bytes, int length, Format format) {
+        return withReader(bytes, length, format, reader -> {
             BufferedImage image = reader.read(0, reader.getDefaultReadParam());
             if (image == null) {
                 throw new ImageException(ImageException.Kind.UNDECODABLE, "the " + format + " data holds no image");
@@ -327,9 +319,10 @@ public final class ImageDecoder {
         T apply(ImageReader reader) throws IOException;
     }
 
-    private static <T> T withReader(byte[] bytes, Format format, ReaderWork<T> work) {
+    /** Runs {@code work} with an ImageIO reader over the first {@code length} bytes of {@code bytes}. */
+    private static <T> T withReader(byte[] bytes, int length, Format format, ReaderWork<T> work) {
         String name = format.name().toLowerCase(Locale.ROOT);
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes, 0, length))) {
             Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(name);
             if (!readers.hasNext()) {
                 throw new ImageException(ImageException.Kind.UNSUPPORTED_FORMAT, "no decoder for " + format);

@@ -39,7 +39,12 @@ final class PngRows {
 
     /** The header when this reader handles the file, else null. */
     static Header header(byte[] png) {
-        if (png.length < 33) {
+        return header(png, png.length);
+    }
+
+    /** As {@link #header(byte[])} for a PNG that is the first {@code end} bytes of {@code png}. */
+    static Header header(byte[] png, int end) {
+        if (end < 33) {
             return null;
         }
         for (int i = 0; i < SIGNATURE.length; i++) {
@@ -59,7 +64,7 @@ final class PngRows {
                 && (bitDepth == 8 || (bitDepth == 16 && colourType != 3))
                 && (colourType == 0 || colourType == 2 || colourType == 3 || colourType == 4 || colourType == 6);
         // A transparent colour (tRNS) on grey or RGB becomes an alpha channel in ImageIO: leave those to it.
-        for (int at = 8; supported && at + 8 <= png.length; ) {
+        for (int at = 8; supported && at + 8 <= end; ) {
             int length = readInt(png, at);
             String type = new String(png, at + 4, 4, StandardCharsets.ISO_8859_1);
             if ("IDAT".equals(type) || length < 0) {
@@ -75,6 +80,11 @@ final class PngRows {
 
     /** Decodes {@code png}, each side divided by {@code reduction} (rounded up) by averaging blocks. */
     static Pixels decode(byte[] png, Header header, int reduction) {
+        return decode(png, png.length, header, reduction);
+    }
+
+    /** As {@link #decode(byte[], Header, int)} for a PNG that is the first {@code end} bytes of {@code png}. */
+    static Pixels decode(byte[] png, int end, Header header, int reduction) {
         int w = header.width();
         int h = header.height();
         BlockSums blocks = new BlockSums(w, h, header.grey() ? 1 : 3, reduction);
@@ -89,11 +99,11 @@ final class PngRows {
             int y = 0;
             int filled = -1; // bytes of the current row read so far, -1 before its filter byte
             int filter = 0;
-            while (at + 8 <= png.length && y < h) {
+            while (at + 8 <= end && y < h) {
                 int length = readInt(png, at);
                 String type = new String(png, at + 4, 4, StandardCharsets.ISO_8859_1);
                 int data = at + 8;
-                if (length < 0 || data + length > png.length) {
+                if (length < 0 || data + length > end) {
                     break;
                 }
                 if ("PLTE".equals(type)) {

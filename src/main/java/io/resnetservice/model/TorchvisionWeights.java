@@ -59,36 +59,12 @@ public final class TorchvisionWeights {
     }
 
     /**
-     * Replaces the values of an initialised network's parameters with the state_dict's.
+     * Replaces the values of an initialised network's parameters with those of a state_dict saved as .npz,
+     * read as it goes ({@link Npz#forEach}): each tensor goes from one reused native buffer into its
+     * parameter, none through the Java heap. A parameter may already hold its new values when a later
+     * problem is reported; the caller discards the network then.
      *
      * @throws ModelLoadException listing every tensor that is missing, unexpected or mis-shaped
-     */
-    public static void load(ResNet resnet, Map<String, Npz.Array> stateDict, NDManager manager, String source) {
-        Map<String, Parameter> targets = names(resnet);
-        TreeSet<String> missing = new TreeSet<>(targets.keySet());
-        missing.removeAll(stateDict.keySet());
-        TreeSet<String> unexpected = new TreeSet<>(stateDict.keySet());
-        unexpected.removeAll(targets.keySet());
-        unexpected.removeIf(name -> name.endsWith("num_batches_tracked"));
-        List<String> misshaped = new ArrayList<>();
-        targets.forEach((name, parameter) -> {
-            Npz.Array array = stateDict.get(name);
-            if (array != null && !new Shape(array.shape()).equals(parameter.getArray().getShape())) {
-                misshaped.add(name + " is " + array.shapeText() + ", expected " + parameter.getArray().getShape());
-            }
-        });
-        refuseIfAny(source, missing, unexpected, misshaped);
-        targets.forEach((name, parameter) -> {
-            Npz.Array array = stateDict.get(name);
-            intern(parameter, manager.create(array.data(), new Shape(array.shape())));
-        });
-    }
-
-    /**
-     * As {@link #load(ResNet, Map, NDManager, String)}, reading the .npz as it goes ({@link Npz#forEach}):
-     * each tensor goes from one reused native buffer into its parameter, none through the Java heap. A
-     * parameter may already hold its new values when a later problem is reported; the caller discards
-     * the network then.
      */
     public static void load(ResNet resnet, InputStream npz, NDManager manager, String source) throws IOException {
         Map<String, Parameter> targets = names(resnet);

@@ -17,9 +17,9 @@ import org.springframework.stereotype.Service;
 @Service
 public class ClassificationService {
 
-    /** One image as it arrived: the client's name for it (may be null) and its bytes. */
     /**
-     * One uploaded image: its encoded bytes are the first {@code length} of {@code bytes}, an array that may
+     * One image as it arrived: the client's name for it (may be null) and its encoded bytes, the first
+     * {@code length} of {@code bytes}, an array that may
      * be borrowed from {@link ArrayPool#SHARED} ({@code pooled}) and is then given back by {@link #giveBack}.
      */
     public record ImageInput(String name, byte[] bytes, int length, boolean pooled) {

@@ -107,17 +107,12 @@ class TorchvisionParityTest {
         }
     }
 
-    static void load(boolean streamed, ResNet net, Map<String, Npz.Array> state, NDManager manager) throws IOException {
-        if (streamed) {
-            TorchvisionWeights.load(net, npz(state), manager, "weights.npz");
-        } else {
-            TorchvisionWeights.load(net, state, manager, "weights.npz");
-        }
+    static void load(ResNet net, Map<String, Npz.Array> state, NDManager manager) throws IOException {
+        TorchvisionWeights.load(net, npz(state), manager, "weights.npz");
     }
 
-    @ParameterizedTest(name = "streamed {0}")
-    @ValueSource(booleans = {false, true})
-    void missingUnexpectedAndMisshapedTensorsAreListed(boolean streamed) {
+    @Test
+    void missingUnexpectedAndMisshapedTensorsAreListed() {
         try (NDManager manager = NDManager.newBaseManager()) {
             var net = ResNet.build(ResNetArchitecture.RESNET_18, ResNetVariant.TORCHVISION, 10);
             net.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, new ai.djl.ndarray.types.Shape(1, 3, 64, 64));
@@ -128,16 +123,15 @@ class TorchvisionParityTest {
             state.put("layer9.0.conv1.weight", new Npz.Array(new long[] {1}, new float[1]));
             state.put("fc.bias", new Npz.Array(new long[] {1000}, new float[1000]));
             ModelLoadException e = assertThrows(ModelLoadException.class,
-                    () -> load(streamed, net, state, manager));
+                    () -> load(net, state, manager));
             assertTrue(e.getMessage().contains("missing [layer1.0.conv1.weight]"), e.getMessage());
             assertTrue(e.getMessage().contains("unexpected [layer9.0.conv1.weight]"), e.getMessage());
             assertTrue(e.getMessage().contains("fc.bias is [1000], expected (10)"), e.getMessage());
         }
     }
 
-    @ParameterizedTest(name = "streamed {0}")
-    @ValueSource(booleans = {false, true})
-    void loadedValuesReplaceTheInitialOnes(boolean streamed) throws IOException {
+    @Test
+    void loadedValuesReplaceTheInitialOnes() throws IOException {
         try (NDManager manager = NDManager.newBaseManager()) {
             var net = ResNet.build(ResNetArchitecture.RESNET_18, ResNetVariant.TORCHVISION, 10);
             net.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, new ai.djl.ndarray.types.Shape(1, 3, 64, 64));
@@ -147,7 +141,7 @@ class TorchvisionParityTest {
                 java.util.Arrays.fill(values, name.hashCode() % 97 / 100f);
                 state.put(name, new Npz.Array(p.getArray().getShape().getShape(), values));
             });
-            load(streamed, net, state, manager);
+            load(net, state, manager);
             var names = TorchvisionWeights.names(net);
             assertArrayEquals(state.get("fc.bias").data(), names.get("fc.bias").getArray().toFloatArray());
             assertArrayEquals(state.get("layer3.1.bn2.running_mean").data(),
